@@ -1,0 +1,161 @@
+//! The curated entries: one TOML file per code under `kb/codes/`, embedded at build time.
+//! Loading checks each file's shape; the tests in `tests/kb.rs` check the content.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ActivationType, Lang, format_code};
+
+include!(concat!(env!("OUT_DIR"), "/kb_files.rs"));
+
+/// A text in both languages the tool speaks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localized<T> {
+    pub en: T,
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: T,
+}
+
+impl<T> Localized<T> {
+    pub fn get(&self, lang: Lang) -> &T {
+        match lang {
+            Lang::En => &self.en,
+            Lang::ZhCn => &self.zh_cn,
+        }
+    }
+}
+
+/// One curated error code, as written in its data file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The code as the source writes it (`0xC004F065`), even where that is not the real value.
+    pub code: String,
+    pub name: String,
+    pub name_official: bool,
+    /// The real code when `code` is a known typo or variant of it.
+    #[serde(default)]
+    pub likely_code: Option<String>,
+    /// Whether the source article lists this code.
+    #[serde(default)]
+    pub seed: bool,
+    pub activation_types: Vec<ActivationType>,
+    #[serde(default)]
+    pub related: Vec<String>,
+    /// `actdoc` commands that can confirm the cause.
+    #[serde(default)]
+    pub checked_by: Vec<String>,
+    pub message: Localized<String>,
+    #[serde(default)]
+    pub message_variants: Localized<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<Localized<String>>,
+    pub cause: Localized<String>,
+    pub resolution: Localized<Vec<String>>,
+    #[serde(skip)]
+    pub value: u32,
+    #[serde(skip)]
+    pub file: &'static str,
+}
+
+/// A data file that does not load. Names the file and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KbError {
+    #[error("kb/codes/{file}: {message}")]
+    Invalid { file: &'static str, message: String },
+    #[error("kb/codes/{first} and kb/codes/{second} both describe {code}")]
+    Duplicate { code: String, first: &'static str, second: &'static str },
+}
+
+/// Every curated entry, indexed by value.
+#[derive(Debug)]
+pub struct Kb {
+    entries: Vec<Entry>,
+    by_value: HashMap<u32, usize>,
+}
+
+impl Kb {
+    /// The knowledge base compiled into this binary (parsed once).
+    pub fn embedded() -> Result<&'static Kb, KbError> {
+        static KB: OnceLock<Result<Kb, KbError>> = OnceLock::new();
+        KB.get_or_init(|| Kb::from_files(CODE_FILES)).as_ref().map_err(Clone::clone)
+    }
+
+    /// Builds a knowledge base from `(file name, TOML text)` pairs.
+    pub fn from_files(files: &[(&'static str, &str)]) -> Result<Kb, KbError> {
+        let mut entries = Vec::with_capacity(files.len());
+        let mut by_value = HashMap::with_capacity(files.len());
+        for &(file, text) in files {
+            let invalid = |message: String| KbError::Invalid { file, message };
+            let mut entry: Entry = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+            entry.value = parse_canonical(&entry.code)
+                .ok_or_else(|| invalid(format!("code `{}` is not 0x + 8 upper-case hex digits", entry.code)))?;
+            if file.strip_suffix(".toml") != Some(entry.code.as_str()) {
+                return Err(invalid(format!("file name must be {}.toml", entry.code)));
+            }
+            if let Some(likely) = &entry.likely_code {
+                parse_canonical(likely)
+                    .ok_or_else(|| invalid(format!("likely_code `{likely}` is not 0x + 8 upper-case hex digits")))?;
+            }
+            entry.file = file;
+            if let Some(&first) = by_value.get(&entry.value) {
+                let first_file: &Entry = &entries[first];
+                return Err(KbError::Duplicate { code: entry.code.clone(), first: first_file.file, second: file });
+            }
+            by_value.insert(entry.value, entries.len());
+            entries.push(entry);
+        }
+        Ok(Kb { entries, by_value })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, value: u32) -> Option<&Entry> {
+        self.by_value.get(&value).map(|&i| &self.entries[i])
+    }
+}
+
+/// Parses the canonical spelling used in data files; anything else is a data error.
+fn parse_canonical(code: &str) -> Option<u32> {
+    let hex = code.strip_prefix("0x")?;
+    let value = (hex.len() == 8).then(|| u32::from_str_radix(hex, 16).ok()).flatten()?;
+    (format_code(value) == code).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+code = "0xC004F074"
+name = "SL_E_VL_BINDING_SERVICE_UNAVAILABLE"
+name_official = true
+activation_types = ["KMS client"]
+message = { en = "m", zh-CN = "m" }
+cause = { en = "c", zh-CN = "c" }
+resolution = { en = ["r"], zh-CN = ["r"] }
+"#;
+
+    #[test]
+    fn loads_and_indexes_by_value() {
+        let kb = Kb::from_files(&[("0xC004F074.toml", MINIMAL)]);
+        assert!(kb.as_ref().is_ok_and(|kb| kb.get(0xC004_F074).is_some()), "{kb:?}");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let err = Kb::from_files(&[("0xC004F038.toml", MINIMAL)]).err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("kb/codes/0xC004F038.toml: file name must be 0xC004F074.toml"));
+        let lower = MINIMAL.replace("0xC004F074", "0xc004f074");
+        assert!(Kb::from_files(&[("0xc004f074.toml", &lower)]).is_err());
+        let dup = Kb::from_files(&[("0xC004F074.toml", MINIMAL), ("0xC004F074.toml", MINIMAL)]);
+        assert!(matches!(dup, Err(KbError::Duplicate { .. })));
+        let unknown_field = format!("{MINIMAL}\nsurprise = 1\n");
+        assert!(Kb::from_files(&[("0xC004F074.toml", &unknown_field)]).is_err());
+    }
+}
