@@ -42,6 +42,8 @@ pub struct Decoded {
     pub customer: bool,
     /// Bit 28 (N): an NTSTATUS mapped into an HRESULT (HRESULT_FROM_NT).
     pub nt_mapped: bool,
+    /// Bit 27 (X): reserved; only odd or corrupted values set it.
+    pub x_bit: bool,
     pub facility: u16,
     pub facility_name: Option<&'static str>,
     pub code: u16,
@@ -76,6 +78,7 @@ impl Decoded {
             reserved: bit(30),
             customer: bit(29),
             nt_mapped: bit(28),
+            x_bit: bit(27),
             facility,
             facility_name: names::facility(u32::from(facility)),
             code,

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::input::{self, Found, InputError, Reading, ReadingKind};
+use crate::names::NameSource;
 use crate::{Decoded, Kb, Lang, format_code, names};
 
 /// Everything `actdoc` knows about one code, in one language.
@@ -17,6 +18,8 @@ pub struct Explanation {
     pub name: Option<String>,
     /// False when no SDK header defines the value and `name` is descriptive.
     pub name_official: bool,
+    /// Which table the generated name came from (how the value reads), or null when none names it.
+    pub name_source: Option<NameSource>,
     pub aliases: Vec<String>,
     pub curated: bool,
     /// Whether the source article lists the code.
@@ -118,6 +121,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         value: top,
         name: table_names.map(|n| n.primary().to_string()),
         name_official: table_names.is_some(),
+        name_source: table_names.map(|n| n.source),
         aliases: table_names.map(|n| n.aliases().into_iter().map(String::from).collect()).unwrap_or_default(),
         curated: false,
         seed: false,

@@ -86,7 +86,11 @@ pub fn parse_code(token: &str) -> Result<Option<Vec<Reading>>, InputError> {
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return parse_decimal(token, digits, negative).map(Some);
     }
-    if !negative && token.bytes().all(|b| b.is_ascii_hexdigit()) && token.bytes().any(|b| b.is_ascii_digit()) {
+    // Short all-letter words ("bad", "face") are words; eight hex letters ("ffffffff") are a code.
+    if !negative
+        && token.bytes().all(|b| b.is_ascii_hexdigit())
+        && (token.len() >= 8 || token.bytes().any(|b| b.is_ascii_digit()))
+    {
         return parse_bare_hex(token).map(Some);
     }
     Ok(None)
@@ -143,8 +147,9 @@ fn parse_decimal(token: &str, digits: &str, negative: bool) -> Result<Vec<Readin
     let value = u32::try_from(magnitude).map_err(|_| InputError::overflow(token))?;
     let as_hex = (digits.len() <= 8).then(|| u32::from_str_radix(digits, 16).ok()).flatten();
     let mut readings = Vec::with_capacity(2);
-    if digits.len() == 8 && digits.starts_with(['8', '4']) {
-        // 8 digits starting with 8 or 4 is an HRESULT with its letters missing, e.g. 80070005.
+    if digits.len() == 8 && digits.starts_with(['8', '9', '4']) {
+        // 8 digits starting with 8, 9 or 4 is an HRESULT whose hex happens to have no letters
+        // (80070005); as a decimal it would be a code nobody writes in decimal.
         readings.extend(as_hex.map(|v| (v, ReadingKind::Hex)));
         readings.push((value, ReadingKind::Decimal));
     } else if value <= 0xFFFF {

@@ -1,0 +1,132 @@
+//! Command-line flags. Every subcommand takes the global `--lang`, `--json`, `--format` and `--color`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  actdoc explain 0xC004F074                 explain one code
+  actdoc explain c004f074 -1073418124 1722  any form: hex, signed/unsigned decimal, Win32 number
+  actdoc explain '错误: 0xC004F074 软件授权服务报告…'   codes inside pasted text
+  actdoc explain - < slmgr-output.txt       every code in a file or pipe
+  actdoc --lang zh-CN explain 0xC004F06C    answer in Simplified Chinese
+  actdoc search 'DNS name does not exist'   find codes by message or cause, either language
+  actdoc list --type kms-client             curated codes for one activation type
+  actdoc keys 'windows 11 pro'              KMS client setup key (GVLK) for an edition
+  actdoc explain 0xC004F074 --json          machine-readable output (same as --format json)
+
+Exit status: 0 all fine, 1 a problem was found (an unnamed code, no match), 2 usage error or input
+that is not a code.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "actdoc",
+    version,
+    about = "Activation Doctor: explains Windows volume-activation (MAK/KMS) error codes",
+    long_about = "Activation Doctor explains Windows volume-activation (MAK/KMS) error codes in English and \
+                  Simplified Chinese: symbolic name, official message, activation types, cause and the steps \
+                  that fix it. Any 32-bit code gets a structural decode and its SDK name.",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Output language [default: from LC_ALL / LC_MESSAGES / LANG, else en]
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["en", "zh-CN", "zh"])]
+    pub(crate) lang: Option<String>,
+    /// Print JSON (same as --format json)
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Output format
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<Format>,
+    /// When to colour terminal output (NO_COLOR is respected in auto mode)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub(crate) color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Explain error codes given in any form, or every code inside pasted text
+    #[command(after_help = "Examples:\n  actdoc explain 0xC004F074\n  actdoc explain 9003 hr=0x803F7001\n  \
+                            actdoc explain - < log.txt")]
+    Explain(ExplainArgs),
+    /// Find codes by words from their message, cause or resolution (English or Chinese)
+    #[command(after_help = "Examples:\n  actdoc search 'KMS count insufficient'\n  actdoc search 时间戳")]
+    Search(SearchArgs),
+    /// List the curated codes, optionally for one activation type
+    #[command(after_help = "Examples:\n  actdoc list\n  actdoc list --type kms-host --json")]
+    List(ListArgs),
+    /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
+    #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
+    Keys(KeysArgs),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  actdoc completions bash > /etc/bash_completion.d/actdoc\n  \
+                            actdoc completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    #[command(after_help = "Examples:\n  actdoc man > actdoc.1 && man ./actdoc.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// Codes or text: 0xC004F074, c004f074, -1073418124, 3221549172, 1722, "hr=0x803F7001"; `-` reads standard input
+    #[arg(required = true, value_name = "INPUT", allow_negative_numbers = true)]
+    pub(crate) inputs: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Words to look for
+    #[arg(required = true, value_name = "TEXT")]
+    pub(crate) text: Vec<String>,
+    /// At most this many results
+    #[arg(long, default_value_t = 10)]
+    pub(crate) limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Only codes of this activation type
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["mak", "kms", "kms-client", "kms-host", "ad-based", "retail"])]
+    pub(crate) activation_type: Option<String>,
+    /// Only the codes of the source article
+    #[arg(long)]
+    pub(crate) seed: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysArgs {
+    /// Words that the edition must contain, e.g. `windows 11 pro` or `2022 datacenter`
+    #[arg(value_name = "EDITION")]
+    pub(crate) edition: Vec<String>,
+    /// Include products that have an Activation ID but no published key
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}

@@ -1,0 +1,33 @@
+//! One file per subcommand; each returns the process exit status.
+
+mod completions;
+mod explain;
+mod keys;
+mod list;
+mod man;
+mod search;
+
+use std::process::ExitCode;
+
+use actdoc_core::Kb;
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::output::Output;
+
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let out = Output::from_args(&cli.global)?;
+    match cli.command {
+        Command::Explain(args) => explain::run(&args, kb()?, &out),
+        Command::Search(args) => search::run(&args, kb()?, &out),
+        Command::List(args) => list::run(&args, kb()?, &out),
+        Command::Keys(args) => keys::run(&args, &out),
+        Command::Completions(args) => Ok(completions::run(&args)),
+        Command::Man => man::run(),
+    }
+}
+
+/// The embedded knowledge base; it failing to load is a build defect, reported as an internal error.
+fn kb() -> Result<&'static Kb> {
+    Kb::embedded().map_err(|e| anyhow::anyhow!("internal error: the embedded knowledge base is invalid: {e}"))
+}
