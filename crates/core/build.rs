@@ -9,9 +9,14 @@ fn main() {
     println!("cargo:rerun-if-changed={}", codes_dir.display());
     println!("cargo:rerun-if-changed={}", Path::new(&manifest_dir).join("kb/products.toml").display());
 
-    let mut files: Vec<_> = std::fs::read_dir(&codes_dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
-        .unwrap_or_default();
+    // An unreadable data directory must fail the build, not ship an empty knowledge base.
+    let mut files: Vec<_> = match std::fs::read_dir(&codes_dir) {
+        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
+        Err(err) => {
+            println!("cargo:warning=cannot read {}: {err}", codes_dir.display());
+            std::process::exit(1);
+        }
+    };
     files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
     files.sort();
 

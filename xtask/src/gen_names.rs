@@ -136,7 +136,7 @@ fn rank(table: Table, value: u32, name: &str) -> u8 {
                 1
             } else if name.starts_with("SL_") || name == "E_RM_UNKNOWN_ERROR" {
                 2
-            } else if name.starts_with("E_") {
+            } else if name.starts_with("S_") || name.starts_with("E_") {
                 3
             } else {
                 4
@@ -148,13 +148,13 @@ fn rank(table: Table, value: u32, name: &str) -> u8 {
                 0
             } else if winhttp_range && name.starts_with("ERROR_INTERNET_") {
                 1
-            } else if ["ERROR_", "DNS_ERROR_", "DNS_INFO_", "RPC_S_", "EPT_S_", "WSAE"]
-                .iter()
-                .any(|p| name.starts_with(p))
-            {
+            } else if name.starts_with("ERROR_") || name == "NO_ERROR" {
+                // The generic Win32 name first: 14 is ERROR_OUTOFMEMORY, not DNS_ERROR_NO_MEMORY.
                 2
-            } else {
+            } else if ["DNS_ERROR_", "DNS_INFO_", "RPC_S_", "EPT_S_", "WSAE"].iter().any(|p| name.starts_with(p)) {
                 3
+            } else {
+                4
             }
         }
         Table::Ntstatus => u8::from(!(name.starts_with("STATUS_") || name.starts_with("RPC_NT_"))),

@@ -1,5 +1,6 @@
 //! Command-line flags. Every subcommand takes the global `--lang`, `--json`, `--format` and `--color`.
 
+use actdoc_core::Lang;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
@@ -37,9 +38,9 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Args)]
 pub(crate) struct GlobalArgs {
-    /// Output language [default: from LC_ALL / LC_MESSAGES / LANG, else en]
-    #[arg(long, global = true, value_name = "LANG", value_parser = ["en", "zh-CN", "zh"])]
-    pub(crate) lang: Option<String>,
+    /// Output language: en or zh-CN [default: from LC_ALL / LC_MESSAGES / LANG, else en]
+    #[arg(long, global = true, value_name = "LANG", value_parser = parse_lang)]
+    pub(crate) lang: Option<Lang>,
     /// Print JSON (same as --format json)
     #[arg(long, global = true)]
     pub(crate) json: bool,
@@ -129,4 +130,8 @@ pub(crate) struct KeysArgs {
 pub(crate) struct CompletionsArgs {
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
 }

@@ -32,10 +32,7 @@ impl Output {
             (true, _) => Format::Json,
             (false, format) => format.unwrap_or(Format::Text),
         };
-        let lang = match &args.lang {
-            Some(tag) => tag.parse().map_err(anyhow::Error::msg)?,
-            None => lang_from_env(),
-        };
+        let lang = args.lang.unwrap_or_else(lang_from_env);
         let color = match args.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,

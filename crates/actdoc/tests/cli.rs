@@ -142,9 +142,22 @@ fn text_with_several_codes_yields_one_result_per_code_in_order() {
 }
 
 #[test]
-fn standard_input_is_read_line_by_line() {
-    let run = actdoc_env(&["explain", "-", "--json"], &[], Some("Error: 0xC004F074 ...\n\nhr=0x80072EE7\n"));
-    assert_eq!(run.codes(), ["0xC004F074", "0x80072EE7"]);
+fn standard_input_is_one_text_like_pasted_slmgr_output() {
+    let slmgr = "Name: Windows(R), Enterprise edition\n\
+                 Description: Windows(R) Operating System, VOLUME_KMSCLIENT channel\n\
+                 Partial Product Key: 2YT43\n\
+                 License Status: Notification\n\
+                 Notification Reason: 0xC004F056.\n\
+                 Client Machine ID (CMID): d02f0758-43f9-4809-9821-e84edb810cbe\n\
+                 KMS machine IP address: 192.0.2.10\n\
+                 Error: 0xC004F074 The Software Licensing Service reported ...\n\
+                 Error: 0xC004F074 again\n";
+    let run = actdoc_env(&["explain", "-", "--json"], &[], Some(slmgr));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.codes(), ["0xC004F056", "0xC004F074"]);
+    let empty = actdoc_env(&["explain", "-"], &[], Some("  \n"));
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("empty input"));
 }
 
 #[test]
@@ -216,6 +229,10 @@ fn language_follows_the_locale_unless_given() {
     assert_eq!(forced.json()[0]["lang"], "en");
     let lc_all_wins = actdoc_env(&["explain", "0xC004F038", "--json"], &[("LC_ALL", "zh_CN"), ("LANG", "en_US")], None);
     assert_eq!(lc_all_wins.json()[0]["lang"], "zh-CN");
+    assert_eq!(actdoc(&["--lang", "zh-cn", "explain", "0xC004F038", "--json"]).json()[0]["lang"], "zh-CN");
+    assert_eq!(actdoc(&["--lang", "fr", "explain", "0xC004F038"]).code, 2);
+    let text = actdoc(&["--lang", "zh-CN", "explain", "0xC004F038"]).stdout;
+    assert!(text.contains("消息：") && !text.contains("消息:"), "Chinese labels take full-width colons");
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub struct Decoded {
     pub code: u16,
     /// For facility 7 (FACILITY_WIN32), the Win32 error number.
     pub win32: Option<u16>,
-    /// Present when bit 30 is set, i.e. the value is shaped like an NTSTATUS.
+    /// Present when the value is shaped like an NTSTATUS (bit 30 set) or is a defined NTSTATUS.
     pub ntstatus: Option<NtStatusView>,
 }
 
@@ -58,7 +58,9 @@ impl Decoded {
         let bit = |n: u32| value & (1 << n) != 0;
         let facility = u16::try_from((value >> 16) & 0x7FF).unwrap_or_default();
         let code = u16::try_from(value & 0xFFFF).unwrap_or_default();
-        let ntstatus = bit(30).then(|| {
+        // Bit 30 marks informational and error NTSTATUS values; warnings (0x8xxxxxxx) and
+        // successes only show their nature by being defined as NTSTATUS.
+        let ntstatus = (bit(30) || names::ntstatus(value).is_some()).then(|| {
             let nt_facility = u16::try_from((value >> 16) & 0xFFF).unwrap_or_default();
             NtStatusView {
                 severity: match value >> 30 {
@@ -106,6 +108,12 @@ mod tests {
         assert_eq!((d.facility, d.facility_name, d.code), (4, Some("FACILITY_ITF"), 0xF074));
         assert_eq!(d.ntstatus.map(|n| n.severity), Some(NtSeverity::Error));
         assert_eq!(Decoded::of(0x4004_F065).severity, Severity::Success);
+    }
+
+    #[test]
+    fn warning_ntstatus_values_get_their_view() {
+        let nt = Decoded::of(0x8000_0005).ntstatus;
+        assert_eq!(nt.map(|n| n.severity), Some(NtSeverity::Warning));
     }
 
     #[test]

@@ -84,21 +84,6 @@ pub fn explain(input: &str, kb: &Kb, lang: Lang) -> Vec<Result<Explanation, Inpu
     }
 }
 
-/// Explains each input in turn, flattening text inputs into their codes.
-pub fn explain_all<'a>(
-    inputs: impl IntoIterator<Item = &'a str>,
-    kb: &Kb,
-    lang: Lang,
-) -> Vec<(String, Result<Explanation, InputError>)> {
-    inputs.into_iter().flat_map(|i| explain(i, kb, lang).into_iter().map(move |r| (i.to_string(), r))).collect()
-}
-
-/// Explains a value already known to be a code (from an event log field, say).
-pub fn explain_value(value: u32, kb: &Kb, lang: Lang) -> Explanation {
-    let reading = Reading { value, kind: ReadingKind::Hex, rank: 1 };
-    build(&format_code(value), None, &[reading], kb, lang)
-}
-
 fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang: Lang) -> Explanation {
     let top = readings.first().map_or(0, |r| r.value);
     let table_names = names::name_of(top);

@@ -37,8 +37,8 @@ pub enum InputError {
     Empty,
     #[error("`{input}` has {digits} hex digits; an error code has at most 8")]
     TooManyHexDigits { input: String, digits: usize },
-    #[error("`{input}` does not fit in 32 bits; an error code is between {min} and 4294967295")]
-    Overflow { input: String, min: i64 },
+    #[error("`{input}` does not fit in 32 bits; an error code is between -2147483648 and 4294967295")]
+    Overflow { input: String },
     #[error(
         "`{input}` is not an error code: no hex code (0xC004F074), decimal code (-1073418124) or Win32 number (1722) found"
     )]
@@ -47,7 +47,7 @@ pub enum InputError {
 
 impl InputError {
     fn overflow(input: &str) -> InputError {
-        InputError::Overflow { input: input.to_string(), min: i64::from(i32::MIN) }
+        InputError::Overflow { input: input.to_string() }
     }
 }
 
@@ -74,6 +74,8 @@ pub fn parse_code(token: &str) -> Result<Option<Vec<Reading>>, InputError> {
         return Err(InputError::Empty);
     }
     if let Some(hex) = token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")) {
+        // C headers write codes with a `L` suffix: 0xC004F074L.
+        let hex = hex.strip_suffix(['L', 'l']).unwrap_or(hex);
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
@@ -110,6 +112,10 @@ fn parse_prefixed_hex(token: &str, hex: &str) -> Result<Vec<Reading>, InputError
     }
     let value = u32::from_str_radix(if significant.is_empty() { "0" } else { significant }, 16)
         .map_err(|_| InputError::overflow(token))?;
+    // All eight digits written out (0x00000005) means that exact value, not a Win32 number.
+    if hex.len() >= 8 {
+        return Ok(vec![Reading { value, kind: ReadingKind::Hex, rank: 1 }]);
+    }
     Ok(small_value_readings(value, ReadingKind::Hex))
 }
 
@@ -162,8 +168,10 @@ fn parse_decimal(token: &str, digits: &str, negative: bool) -> Result<Vec<Readin
     Ok(readings.into_iter().zip(1u8..).map(|((value, kind), rank)| Reading { value, kind, rank }).collect())
 }
 
-/// Words that make a small number in running text a Win32 error rather than a count or a date.
-const ERROR_WORDS: [&str; 9] = ["error", "err", "code", "win32", "status", "错误", "代码", "错误码", "错误代码"];
+/// Words that make a number in running text an error rather than a count, an ID or a date.
+/// ("code" alone is not enough: "exit code 0", "event code 12293".)
+const ERROR_WORDS: [&str; 10] =
+    ["error", "err", "error code", "win32", "hresult", "hr", "错误", "错误码", "错误代码", "错误编号"];
 
 /// Finds every code in free text, in order, once each. Recognised: `0x`-prefixed hex anywhere
 /// (`hr=0x803F7001`, `错误: 0xC004F074`), 8-digit hex words (`c004f074`, but not GUID parts),
@@ -187,7 +195,8 @@ pub fn extract(text: &str) -> (Vec<Found>, Vec<InputError>) {
         }
         let word = &text[start..end];
         if let Some(readings) = candidate(text, start, end, word, &mut errors)
-            && !found.iter().any(|f| f.readings[0].value == readings[0].value)
+            && let Some(top) = readings.first()
+            && !found.iter().any(|f| f.readings.first().is_some_and(|r| r.value == top.value))
         {
             found.push(Found { text: word.to_string(), offset: start, readings });
         }
@@ -205,6 +214,7 @@ fn candidate(text: &str, start: usize, end: usize, word: &str, errors: &mut Vec<
     let before = start.checked_sub(1).map(|i| bytes[i]);
     let after = bytes.get(end).copied();
     let is_hex_prefixed = word.len() > 2 && (word.starts_with("0x") || word.starts_with("0X"));
+    let next = bytes.get(end + 1).copied();
     if is_hex_prefixed {
         return match parse_code(word) {
             Ok(readings) => readings,
@@ -214,9 +224,16 @@ fn candidate(text: &str, start: usize, end: usize, word: &str, errors: &mut Vec<
             }
         };
     }
-    // Parts of GUIDs, IP addresses, dates, times and versions are never codes.
-    let joined = |b: Option<u8>| matches!(b, Some(b'-' | b'.' | b':' | b'/' | b'{'));
-    if joined(before) || joined(after) || matches!(after, Some(b'}')) {
+    // Parts of GUIDs, IP addresses, dates, times and versions are never codes; a sentence's
+    // full stop or a colon before more words does not join anything.
+    let joined_before = matches!(before, Some(b'-' | b'.' | b':' | b'/' | b'{'));
+    let joined_after = match after {
+        Some(b'.' | b':' | b'/') => next.is_some_and(|b| b.is_ascii_digit()),
+        Some(b'-') => next.is_some_and(|b| b.is_ascii_hexdigit()),
+        Some(b'}') => true,
+        _ => false,
+    };
+    if joined_before || joined_after {
         return None;
     }
     let is_decimal = word.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit());
@@ -229,7 +246,14 @@ fn candidate(text: &str, start: usize, end: usize, word: &str, errors: &mut Vec<
     }
     if is_decimal && !word.is_empty() && word != "-" {
         let digits = word.trim_start_matches('-').len();
-        if (7..=10).contains(&digits) || (digits <= 5 && after_error_word(&text[..start])) {
+        // A decimal stands alone as a code only where it cannot be a count, an ID or a time:
+        // a negative 32-bit value (-1073418124) or one with the failure bit (3221549172).
+        let looks_like_hresult = match word.strip_prefix('-') {
+            Some(_) => (7..=10).contains(&digits),
+            None => digits == 10 && word.parse::<u64>().is_ok_and(|v| v >= 0x8000_0000),
+        };
+        let named_error = digits <= 10 && word != "0" && after_error_word(&text[..start]);
+        if looks_like_hresult || named_error {
             return match parse_code(word) {
                 Ok(readings) => readings,
                 Err(err) => {
@@ -246,7 +270,9 @@ fn after_error_word(prefix: &str) -> bool {
     let trimmed =
         prefix.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | '=' | '#' | '（' | '('));
     let lower = trimmed.to_lowercase();
-    ERROR_WORDS.iter().any(|w| lower.ends_with(w))
+    ERROR_WORDS
+        .iter()
+        .any(|w| lower.strip_suffix(w).is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric())))
 }
 
 impl fmt::Display for ReadingKind {
@@ -331,6 +357,37 @@ mod tests {
         let (found, _) = extract(line);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].readings[0].value, 0);
+    }
+
+    #[test]
+    fn sentence_punctuation_and_c_suffixes_do_not_hide_codes() {
+        let (found, _) = extract("Error code 1722. Then c004f074: failed with -1073418124. Header: 0x803FA067L");
+        let values: Vec<u32> = found.iter().map(|f| f.readings[0].value).collect();
+        // -1073418124 is 0xC004F074 again: one result per code.
+        assert_eq!(values, [0x8007_06BA, 0xC004_F074, 0x803F_A067]);
+        assert_eq!(top("0xC004F074L"), 0xC004_F074);
+    }
+
+    #[test]
+    fn ids_counts_and_times_in_text_are_not_codes() {
+        for text in [
+            "pid 4821339 exited",
+            "at 1700000000 seconds",
+            "on 20231124",
+            "exit code: 0",
+            "event code 12293",
+            "v10.0.19045",
+        ] {
+            let (found, _) = extract(text);
+            assert!(found.is_empty(), "{text}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn eight_written_hex_digits_are_taken_literally() {
+        assert_eq!(parse_code("0x00000005").ok().flatten().map(|r| r.len()), Some(1));
+        assert_eq!(top("0x00000005"), 5);
+        assert_eq!(top("0x5"), 0x8007_0005);
     }
 
     #[test]

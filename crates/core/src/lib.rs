@@ -17,8 +17,8 @@ mod products;
 mod search;
 
 pub use activation_type::ActivationType;
-pub use decode::{Decoded, NtStatusView, Severity};
-pub use explain::{Explanation, ReadingOut, explain, explain_all, explain_value};
+pub use decode::{Decoded, NtSeverity, NtStatusView, Severity};
+pub use explain::{Explanation, ReadingOut, explain};
 pub use input::{InputError, Reading, ReadingKind, extract, parse_code};
 pub use kb::{Entry, Kb, KbError, Localized};
 pub use lang::Lang;

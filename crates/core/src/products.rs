@@ -79,8 +79,12 @@ impl Products {
     }
 
     /// Products whose family and name contain every word of `query` (case-insensitive);
-    /// `windows 11 pro` finds "Windows 11 Pro", `2022 datacenter` finds the server edition.
+    /// `windows 11 pro` finds "Windows 11 Pro", `2022 datacenter` finds the server edition, and an
+    /// Activation ID (as events 12288/12290 log it) finds its product.
     pub fn matching(&self, query: &str) -> Vec<&Product> {
+        if let Some(product) = self.by_activation_id(query) {
+            return vec![product];
+        }
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         self.products
             .iter()

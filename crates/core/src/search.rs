@@ -31,7 +31,7 @@ pub fn search(query: &str, kb: &Kb, lang: Lang, limit: usize) -> Vec<SearchHit> 
         return Vec::new();
     }
     let mut hits: Vec<SearchHit> = Vec::new();
-    let exact = input::parse_code(query).ok().flatten().map(|r| r[0].value);
+    let exact = input::parse_code(query).ok().flatten().and_then(|r| r.first().map(|r| r.value));
 
     for entry in kb.entries() {
         let mut fields: Vec<(u32, String)> = vec![(NAME, entry.name.clone()), (NAME, entry.code.clone())];

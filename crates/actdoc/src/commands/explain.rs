@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::process::ExitCode;
 
 use actdoc_core::names::NameSource;
-use actdoc_core::{Explanation, Kb, Lang, NtStatusView, Severity, explain};
+use actdoc_core::{Explanation, Kb, Lang, NtSeverity, NtStatusView, Severity, explain};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -28,6 +28,9 @@ pub(crate) fn run(args: &ExplainArgs, kb: &Kb, out: &Output) -> Result<ExitCode>
             results.push((input.as_str(), result));
         }
     }
+    if results.is_empty() {
+        results.push(("", Err(actdoc_core::InputError::Empty)));
+    }
 
     let status = if results.iter().any(|(_, r)| r.is_err()) {
         output::USAGE
@@ -49,31 +52,34 @@ pub(crate) fn run(args: &ExplainArgs, kb: &Kb, out: &Output) -> Result<ExitCode>
             output::print_json(&items)?;
         }
         Format::Text => {
-            let mut text = String::new();
+            // Printed one by one, so an error on stderr lands between the results it came between.
             for (i, (_, result)) in results.iter().enumerate() {
-                if i > 0 {
-                    text.push('\n');
-                }
                 match result {
-                    Ok(e) => render(&mut text, e, out),
+                    Ok(e) => {
+                        let mut text = String::new();
+                        if i > 0 {
+                            text.push('\n');
+                        }
+                        render(&mut text, e, out);
+                        output::print_text(&text)?;
+                    }
                     Err(err) => eprintln!("actdoc: {err}"),
                 }
             }
-            output::print_text(&text)?;
         }
     }
     Ok(output::exit(status))
 }
 
-/// `-` stands for standard input, read as lines of text; blank lines are skipped.
+/// `-` stands for standard input, read whole as one text (slmgr output, a log excerpt): every
+/// code in it is explained once, and lines without codes are simply text around them.
 fn read_inputs(args: &[String]) -> Result<Vec<String>> {
     let mut inputs = Vec::with_capacity(args.len());
     for arg in args {
         if arg == "-" {
             let mut bytes = Vec::new();
             std::io::stdin().read_to_end(&mut bytes).context("reading standard input")?;
-            let text = String::from_utf8_lossy(&bytes);
-            inputs.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
+            inputs.push(String::from_utf8_lossy(&bytes).into_owned());
         } else {
             inputs.push(arg.clone());
         }
@@ -82,6 +88,7 @@ fn read_inputs(args: &[String]) -> Result<Vec<String>> {
 }
 
 struct Labels {
+    colon: &'static str,
     message: &'static str,
     types: &'static str,
     structure: &'static str,
@@ -99,6 +106,7 @@ struct Labels {
 }
 
 const EN: Labels = Labels {
+    colon: ":",
     message: "Message",
     types: "Activation",
     structure: "Structure",
@@ -116,6 +124,7 @@ const EN: Labels = Labels {
 };
 
 const ZH: Labels = Labels {
+    colon: "：",
     message: "消息",
     types: "激活类型",
     structure: "结构",
@@ -150,7 +159,7 @@ fn render(text: &mut String, e: &Explanation, out: &Output) {
         let _ = writeln!(text, "  {}", out.paint(Style::Dim, l.unofficial));
     }
     let field = |text: &mut String, label: &str, value: &str| {
-        let _ = writeln!(text, "{}", out.paint(Style::Label, &format!("{label}:")));
+        let _ = writeln!(text, "{}", out.paint(Style::Label, &format!("{label}{}", l.colon)));
         let _ = writeln!(text, "{}", out.wrap(value, "  "));
     };
     if let Some(likely) = &e.likely_code {
@@ -173,7 +182,7 @@ fn render(text: &mut String, e: &Explanation, out: &Output) {
         field(text, l.cause, cause);
     }
     if !e.resolution.is_empty() {
-        let _ = writeln!(text, "{}", out.paint(Style::Label, &format!("{}:", l.resolution)));
+        let _ = writeln!(text, "{}", out.paint(Style::Label, &format!("{}{}", l.resolution, l.colon)));
         for (i, step) in e.resolution.iter().enumerate() {
             let prefix = format!("{:>3}. ", i + 1);
             let wrapped = out.wrap(step, "     ");
@@ -198,6 +207,19 @@ fn render(text: &mut String, e: &Explanation, out: &Output) {
     }
     if !e.curated {
         let _ = writeln!(text, "{}", out.paint(Style::Warn, l.not_curated));
+    }
+}
+
+fn nt_severity(severity: NtSeverity, lang: Lang) -> &'static str {
+    match (severity, lang) {
+        (NtSeverity::Success, Lang::En) => "success",
+        (NtSeverity::Informational, Lang::En) => "informational",
+        (NtSeverity::Warning, Lang::En) => "warning",
+        (NtSeverity::Error, Lang::En) => "error",
+        (NtSeverity::Success, Lang::ZhCn) => "成功",
+        (NtSeverity::Informational, Lang::ZhCn) => "信息",
+        (NtSeverity::Warning, Lang::ZhCn) => "警告",
+        (NtSeverity::Error, Lang::ZhCn) => "错误",
     }
 }
 
@@ -235,8 +257,7 @@ fn structure(e: &Explanation, lang: Lang) -> String {
     let nt_relevant = e.name.is_none() || e.name_source == Some(NameSource::Ntstatus);
     if let Some(NtStatusView { severity, facility, facility_name, .. }) = d.ntstatus.as_ref().filter(|_| nt_relevant) {
         let name = facility_name.map_or_else(|| format!("0x{facility:03X}"), |n| format!("0x{facility:03X} {n}"));
-        let severity =
-            serde_json::to_value(severity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let severity = nt_severity(*severity, lang);
         let _ = match lang {
             Lang::En => write!(s, "; as NTSTATUS: {severity}, facility {name}"),
             Lang::ZhCn => write!(s, "；按 NTSTATUS：{severity}，设施 {name}"),

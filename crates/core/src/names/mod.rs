@@ -113,6 +113,16 @@ mod tests {
     }
 
     #[test]
+    fn the_name_a_windows_engineer_expects_comes_first() {
+        assert_eq!(name_of(0).map(|n| n.primary()), Some("S_OK"));
+        assert_eq!(win32(0).and_then(|n| n.first().copied()), Some("ERROR_SUCCESS"));
+        assert_eq!(name_of(0x8007_000E).map(|n| n.primary()), Some("ERROR_OUTOFMEMORY"));
+        assert_eq!(name_of(0x8007_000D).map(|n| n.primary()), Some("ERROR_INVALID_DATA"));
+        assert_eq!(name_of(0x8007_007B).map(|n| n.primary()), Some("ERROR_INVALID_NAME"));
+        assert_eq!(name_of(0x8007_2EE2).map(|n| n.primary()), Some("ERROR_WINHTTP_TIMEOUT"));
+    }
+
+    #[test]
     fn sl_and_ntstatus_names() {
         assert_eq!(name_of(0xC004_F074).map(|n| n.primary()), Some("SL_E_VL_BINDING_SERVICE_UNAVAILABLE"));
         assert_eq!(name_of(0xC004_FC03).map(|n| n.primary()), Some("E_RM_UNKNOWN_ERROR"));
