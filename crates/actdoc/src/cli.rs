@@ -77,6 +77,16 @@ pub(crate) enum Command {
     /// List the curated codes, optionally for one activation type
     #[command(after_help = "Examples:\n  actdoc list\n  actdoc list --type kms-host --json")]
     List(ListArgs),
+    /// Check KMS discovery, reachability, the RPC endpoint and the clock, live and concurrently
+    #[command(
+        after_help = "Examples:\n  actdoc check                                  discover via the machine's DNS search list\n  \
+                            actdoc check --domain contoso.com             SRV records of one domain\n  \
+                            actdoc check --kms kms01.contoso.com          one host, like slmgr /skms\n  \
+                            actdoc check --kms [2001:db8::5]:1688 --timeout 2s\n  \
+                            actdoc check --domain contoso.com --dns-server 10.0.0.53 --ntp time.contoso.com\n\n\
+                            Exit status: 0 all checks pass (warnings allowed), 1 a check failed, 2 usage error."
+    )]
+    Check(CheckArgs),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
     #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
     Keys(KeysArgs),
@@ -114,6 +124,25 @@ pub(crate) struct ListArgs {
     /// Only the codes of the source article
     #[arg(long)]
     pub(crate) seed: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Discover KMS hosts in this DNS domain (repeatable) [default: the system's search list]
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub(crate) domains: Vec<String>,
+    /// Check this KMS host instead of discovering one, like `slmgr /skms` (repeatable; FQDN, IPv4, [IPv6]:port; port 1688 by default)
+    #[arg(long = "kms", value_name = "HOST[:PORT]")]
+    pub(crate) kms: Vec<String>,
+    /// Send every DNS lookup of the run to this server
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub(crate) dns_server: Option<String>,
+    /// Measure the clock against this SNTP server [default: the KMS host, then the domain]
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub(crate) ntp: Option<String>,
+    /// Deadline per target, covering connect, bind and retries (3, 3s, 500ms)
+    #[arg(long, default_value = "3s", value_parser = crate::commands::parse_timeout)]
+    pub(crate) timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,9 @@
 //! Shared by test suites only. Finds the project's `shared/` data (the source article, reference
 //! tables, the EVTX corpus) through the workspace root or `ACTDOC_SHARED`, never through the
 //! current directory, and fails loudly when it is missing: a test that silently skips would hide it.
+//! Also starts the real servers integration tests talk to (`servers`).
+// Failing loudly is this crate's job: a missing server or file must stop the test.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +17,6 @@ pub fn workspace_root() -> PathBuf {
 ///
 /// # Panics
 /// When the directory is missing: tests that need it must not pass without it.
-#[allow(clippy::panic)]
 pub fn shared_dir() -> PathBuf {
     let dir = std::env::var_os("ACTDOC_SHARED").map_or_else(|| workspace_root().join("../shared"), PathBuf::from);
     assert!(
@@ -27,8 +29,9 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// Reads a file under `shared/`, panicking with its path when it cannot.
-#[allow(clippy::panic)]
 pub fn read_shared(relative: &str) -> String {
     let path = shared_dir().join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+pub mod servers;

@@ -1,5 +1,6 @@
 //! One file per subcommand; each returns the process exit status.
 
+mod check;
 mod completions;
 mod explain;
 mod keys;
@@ -15,6 +16,8 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::output::Output;
 
+pub(crate) use check::parse_timeout;
+
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let out = Output::from_args(&cli.global)?;
     match cli.command {
@@ -22,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Search(args) => search::run(&args, kb()?, &out),
         Command::List(args) => list::run(&args, kb()?, &out),
         Command::Keys(args) => keys::run(&args, &out),
+        Command::Check(args) => check::run(&args, kb()?, &out),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Man => man::run(),
     }
