@@ -67,6 +67,8 @@ def main():
     server.setListenPort(0)
     interface = KMS if mode == "kms" else OTHER
     server.addCallbacks(interface, str(server.getListenPort()), {})
+    # Listen before announcing the port, so a client never races the server thread's listen().
+    server._sock.listen(10)
     server.daemon = True
     server.start()
     print(server.getListenPort(), flush=True)

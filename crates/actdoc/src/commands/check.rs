@@ -38,12 +38,17 @@ struct Summary {
     fail: usize,
 }
 
+/// The JSON document: the probe's report with each check put into words.
 #[derive(Serialize)]
 struct View<'a> {
     summary: Summary,
     checks: Vec<CheckView<'a>>,
-    #[serde(flatten)]
-    report: &'a CheckReport,
+    dns: &'a actdoc_probe::run::DnsConfig,
+    discoveries: &'a [actdoc_probe::run::Discovery],
+    targets: &'a [actdoc_probe::run::TargetReport],
+    clock: Option<&'a actdoc_probe::run::ClockReport>,
+    timeout_ms: u64,
+    elapsed_ms: u64,
 }
 
 pub(crate) fn run(args: &CheckArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
@@ -57,7 +62,16 @@ pub(crate) fn run(args: &CheckArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let summary = Summary { pass: count(Status::Pass), warn: count(Status::Warn), fail: count(Status::Fail) };
     let failed = summary.fail > 0;
     match out.format {
-        Format::Json => output::print_json(&View { summary, checks: views, report: &report })?,
+        Format::Json => output::print_json(&View {
+            summary,
+            checks: views,
+            dns: &report.dns,
+            discoveries: &report.discoveries,
+            targets: &report.targets,
+            clock: report.clock.as_ref(),
+            timeout_ms: report.timeout_ms,
+            elapsed_ms: report.elapsed_ms,
+        })?,
         Format::Text => output::print_text(&render(&views, &summary, &report, out))?,
     }
     Ok(output::exit(if failed { output::PROBLEM } else { output::OK }))
