@@ -3,6 +3,8 @@
 python3-impacket; run with /usr/bin/python3, which has it). Listens on 127.0.0.1 on a free port,
 prints the port on stdout, then serves until killed.
 
+Usage: rpc_peer.py MODE [ADDRESS [PORT]]   (default 127.0.0.1, a free port)
+
 Modes:
   kms     serves the KMS interface 51C82175-844E-4750-B0D8-EC255555BC06 v1.0: a bind gets a
           bind_ack with the context accepted (what a real KMS host answers).
@@ -63,8 +65,12 @@ class RejectingServer(DCERPCServer):
 
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "kms"
+    address = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     server = RejectingServer() if mode == "reject" else DCERPCServer()
-    server.setListenPort(0)
+    server._sock.close()
+    server._listenAddress = address
+    server.setListenPort(port)
     interface = KMS if mode == "kms" else OTHER
     server.addCallbacks(interface, str(server.getListenPort()), {})
     # Listen before announcing the port, so a client never races the server thread's listen().

@@ -51,9 +51,15 @@ impl Output {
         if self.color { format!("\x1b[{}m{text}\x1b[0m", style.sgr()) } else { text.to_string() }
     }
 
-    /// Wraps `text` to the terminal width with a hanging indent.
+    /// Wraps `text` to the terminal width with a hanging indent. English breaks only at spaces,
+    /// so a command such as `slmgr /ckms` stays whole; Chinese has no spaces and breaks anywhere.
     pub(crate) fn wrap(&self, text: &str, indent: &str) -> String {
-        let options = textwrap::Options::new(self.width).initial_indent(indent).subsequent_indent(indent);
+        let separator = match self.lang {
+            Lang::En => textwrap::WordSeparator::AsciiSpace,
+            Lang::ZhCn => textwrap::WordSeparator::UnicodeBreakProperties,
+        };
+        let options =
+            textwrap::Options::new(self.width).initial_indent(indent).subsequent_indent(indent).word_separator(separator);
         textwrap::fill(text, options)
     }
 }
