@@ -58,8 +58,10 @@ impl Output {
             Lang::En => textwrap::WordSeparator::AsciiSpace,
             Lang::ZhCn => textwrap::WordSeparator::UnicodeBreakProperties,
         };
-        let options =
-            textwrap::Options::new(self.width).initial_indent(indent).subsequent_indent(indent).word_separator(separator);
+        let options = textwrap::Options::new(self.width)
+            .initial_indent(indent)
+            .subsequent_indent(indent)
+            .word_separator(separator);
         textwrap::fill(text, options)
     }
 }

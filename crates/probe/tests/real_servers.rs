@@ -333,3 +333,31 @@ fn no_ntp_answer_is_a_warning_that_never_fails_a_healthy_setup() {
     assert_eq!(findings(&report), [Finding::TcpConnected, Finding::RpcKms, Finding::ClockNotMeasured]);
     assert!(report.checks.iter().all(|c| c.status != Status::Fail));
 }
+
+#[test]
+fn ipv6_targets_from_aaaa_records_and_brackets_are_checked() {
+    let l = TcpListener::bind("[::1]:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            drop(s);
+        }
+    });
+    let named =
+        named(&[Zone::new("v6.test", &format!("_vlmcs._tcp IN SRV 0 0 {port} kms6.v6.test.\nkms6 IN AAAA ::1\n"))]);
+    let report = run(&CheckOptions {
+        domains: vec!["v6.test".into()],
+        dns_server: Some(named.addr),
+        kms: vec![HostPort { host: "::1".into(), port }],
+        ntp: Some(kms(([127, 0, 0, 1], free_port()).into())),
+        ..options()
+    });
+    assert_eq!(report.targets.len(), 2, "the bracketed host and the AAAA target");
+    for target in &report.targets {
+        assert!(
+            matches!(target.connect(), actdoc_probe::run::ConnectOutcome::Connected { address, .. } if address.is_ipv6()),
+            "{target:?}"
+        );
+    }
+    assert_eq!(report.targets[1].host, "kms6.v6.test");
+}
