@@ -56,6 +56,10 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Format {
     Text,
     Json,
+    /// `scan` only
+    Csv,
+    /// `scan` only: one self-contained page
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -87,6 +91,14 @@ pub(crate) enum Command {
                             Exit status: 0 all checks pass (warnings allowed), 1 a check failed, 2 usage error."
     )]
     Check(CheckArgs),
+    /// Read event logs (EVTX, event XML) and slmgr output of one machine or a fleet; report per machine and per KMS host
+    #[command(after_help = "Examples:\n  actdoc scan Application.evtx\n  \
+                            actdoc scan collected/                       one folder per machine\n  \
+                            actdoc scan collected/ --format html -o report.html\n  \
+                            actdoc scan kms01-KeyManagementService.evtx --as-of 2024-05-01\n  \
+                            actdoc scan slmgr-dlv.txt --json\n\n\
+                            Exit status: 0 nothing wrong, 1 findings, 2 usage error or nothing readable.")]
+    Scan(ScanArgs),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
     #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
     Keys(KeysArgs),
@@ -143,6 +155,19 @@ pub(crate) struct CheckArgs {
     /// Deadline per target, covering connect, bind and retries (3, 3s, 500ms)
     #[arg(long, default_value = "3s", value_parser = crate::commands::parse_timeout)]
     pub(crate) timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files or folders (a folder per machine); the format is recognised from the content
+    #[arg(required = true, value_name = "PATH")]
+    pub(crate) paths: Vec<std::path::PathBuf>,
+    /// End of the 30-day KMS count window [default: each host's newest event]
+    #[arg(long, value_name = "DATE")]
+    pub(crate) as_of: Option<String>,
+    /// Write the report to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -72,7 +72,7 @@ pub(crate) fn run(args: &CheckArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
             timeout_ms: report.timeout_ms,
             elapsed_ms: report.elapsed_ms,
         })?,
-        Format::Text => output::print_text(&render(&views, &summary, &report, out))?,
+        Format::Text | Format::Csv | Format::Html => output::print_text(&render(&views, &summary, &report, out))?,
     }
     Ok(output::exit(if failed { output::PROBLEM } else { output::OK }))
 }

@@ -48,7 +48,7 @@ pub(crate) fn run(args: &ListArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         .collect();
     match out.format {
         Format::Json => output::print_json(&rows)?,
-        Format::Text => {
+        Format::Text | Format::Csv | Format::Html => {
             let mut text = String::new();
             for row in &rows {
                 let _ = writeln!(

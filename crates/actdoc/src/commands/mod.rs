@@ -6,6 +6,7 @@ mod explain;
 mod keys;
 mod list;
 mod man;
+mod scan;
 mod search;
 
 use std::process::ExitCode;
@@ -13,14 +14,18 @@ use std::process::ExitCode;
 use actdoc_core::Kb;
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::output::Output;
 
 pub(crate) use check::parse_timeout;
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let out = Output::from_args(&cli.global)?;
+    if matches!(out.format, Format::Csv | Format::Html) && !matches!(cli.command, Command::Scan(_)) {
+        anyhow::bail!("--format csv and html are for `scan`; this command prints text or json");
+    }
     match cli.command {
+        Command::Scan(args) => scan::run(&args, kb()?, &out),
         Command::Explain(args) => explain::run(&args, kb()?, &out),
         Command::Search(args) => search::run(&args, kb()?, &out),
         Command::List(args) => list::run(&args, kb()?, &out),

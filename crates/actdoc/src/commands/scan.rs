@@ -1,0 +1,227 @@
+//! `actdoc scan PATH...`: event logs and slmgr output from one machine or a fleet, turned into
+//! findings: per machine the real error and what to do, per KMS host its count.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actdoc_core::{Kb, Lang, Products};
+use actdoc_logs::analysis::{Options, analyse};
+use actdoc_logs::scan::{Progress, ScanOptions, scan};
+use actdoc_logs::time::Timestamp;
+use actdoc_report::model::{MachineState, Report, Severity};
+use actdoc_report::{csv, html};
+use anyhow::{Context, Result, anyhow, bail};
+
+use crate::cli::{Format, ScanArgs};
+use crate::output::{self, Output, Style};
+
+pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
+    let products = Products::embedded().map_err(|e| anyhow!("internal error: {e}"))?;
+    let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    for path in &args.paths {
+        if !path.exists() {
+            bail!("{}: no such file or directory", path.display());
+        }
+    }
+
+    let progress = Progress::default();
+    let collected = std::thread::scope(|s| {
+        let bar = s.spawn(|| show_progress(&progress));
+        let collected = scan(&args.paths, &ScanOptions::default(), &progress);
+        progress.files_done.store(u64::MAX, Ordering::Relaxed);
+        let _ = bar.join();
+        collected
+    });
+
+    for w in &collected.warnings {
+        let at = w.offset.map(|o| format!(" (byte {o})")).unwrap_or_default();
+        eprintln!("actdoc: warning: {}{at}: {}", w.file, w.message);
+    }
+    let readable = collected.sources.iter().filter(|s| s.format != actdoc_logs::scan::Format::Unreadable).count();
+    if readable == 0 {
+        bail!(
+            "nothing readable in {} (no EVTX file, event XML or slmgr output)",
+            args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+
+    let report = analyse(
+        &collected,
+        &Options { kb, products, lang: out.lang, as_of, generated_by: format!("actdoc {}", env!("CARGO_PKG_VERSION")) },
+    );
+    let rendered = match out.format {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Csv => csv::findings_csv(&report),
+        Format::Html => html::render(&report),
+        Format::Text => render_text(&report, out),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?,
+        None => output::print_text(&rendered)?,
+    }
+    Ok(output::exit(if report.findings.is_empty() { output::OK } else { output::PROBLEM }))
+}
+
+/// `2024-05-01` or a full RFC 3339 time; a date means the end of that day (UTC).
+fn parse_as_of(s: &str) -> Result<Timestamp> {
+    Timestamp::parse_rfc3339(s)
+        .or_else(|| Timestamp::parse_rfc3339(&format!("{s}T23:59:59Z")))
+        .ok_or_else(|| anyhow!("--as-of `{s}`: expected a date like 2024-05-01 or 2024-05-01T12:00:00Z"))
+}
+
+/// A progress bar on stderr while files are read; indicatif draws nothing when stderr is not a
+/// terminal, so pipes and CI logs stay clean.
+fn show_progress(progress: &Progress) {
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos}/{len} files {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    loop {
+        let done = progress.files_done.load(Ordering::Relaxed);
+        if done == u64::MAX {
+            break;
+        }
+        bar.set_length(progress.files_total.load(Ordering::Relaxed));
+        bar.set_position(done);
+        let mib = |b: u64| b / (1024 * 1024);
+        bar.set_message(format!(
+            "{}/{} MiB, {} hits",
+            mib(progress.bytes_done.load(Ordering::Relaxed)),
+            mib(progress.bytes_total.load(Ordering::Relaxed)),
+            progress.hits.load(Ordering::Relaxed)
+        ));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bar.finish_and_clear();
+}
+
+fn state_label(state: MachineState, lang: Lang) -> &'static str {
+    match (state, lang) {
+        (MachineState::Activated, Lang::En) => "activated",
+        (MachineState::Failing, Lang::En) => "FAILING",
+        (MachineState::Grace, Lang::En) => "grace",
+        (MachineState::Unknown, Lang::En) => "unknown",
+        (MachineState::Activated, Lang::ZhCn) => "已激活",
+        (MachineState::Failing, Lang::ZhCn) => "失败",
+        (MachineState::Grace, Lang::ZhCn) => "宽限期",
+        (MachineState::Unknown, Lang::ZhCn) => "未知",
+    }
+}
+
+fn render_text(report: &Report, out: &Output) -> String {
+    let en = out.lang == Lang::En;
+    let mut text = String::new();
+    let heading = |t: &mut String, s: &str| {
+        let _ = writeln!(t, "{}", out.paint(Style::Heading, s));
+    };
+    heading(&mut text, if en { "Machines" } else { "计算机" });
+    if report.machines.is_empty() {
+        let _ = writeln!(text, "  {}", if en { "(no activation events found)" } else { "（未找到激活事件）" });
+    }
+    for m in &report.machines {
+        let state = state_label(m.state, out.lang);
+        let state = if m.state == MachineState::Failing { out.paint(Style::Warn, state) } else { state.to_string() };
+        let error = m
+            .last_error
+            .as_ref()
+            .map(|e| format!("{} {}", e.code, e.name.as_deref().unwrap_or_default()))
+            .unwrap_or_default();
+        let kms = m.kms_host.as_deref().map(|k| format!("KMS {k}")).unwrap_or_default();
+        let days =
+            m.days_left.map(|d| if en { format!("{d} days left") } else { format!("剩余 {d} 天") }).unwrap_or_default();
+        let _ =
+            writeln!(text, "  {:<24} {:<10} {}  {}  {}", m.machine, state, out.paint(Style::Code, &error), kms, days);
+        if let Some(cmid) = &m.cmid {
+            let _ = writeln!(text, "  {:<24} {}", "", out.paint(Style::Dim, &format!("CMID {cmid}  [{}]", m.source)));
+        }
+    }
+    if !report.kms_hosts.is_empty() {
+        heading(&mut text, if en { "KMS hosts" } else { "KMS 主机" });
+        for h in &report.kms_hosts {
+            let _ = writeln!(
+                text,
+                "  {:<24} {} {}/{} ({} {}), {} {} / {} {}",
+                h.host,
+                if en { "count" } else { "计数" },
+                h.clients_30d.max(h.servers_30d),
+                h.threshold,
+                h.servers_30d,
+                if en { "servers" } else { "台服务器" },
+                h.requests.ok,
+                if en { "ok" } else { "成功" },
+                h.requests.failed,
+                if en { "failed" } else { "失败" }
+            );
+        }
+    }
+    heading(&mut text, if en { "Findings" } else { "发现" });
+    if report.findings.is_empty() {
+        let _ = writeln!(text, "  {}", if en { "Nothing wrong found." } else { "未发现问题。" });
+    }
+    for f in &report.findings {
+        let severity = match f.severity {
+            Severity::Error => out.paint(Style::Warn, if en { "error" } else { "错误" }),
+            Severity::Warning => out.paint(Style::Code, if en { "warning" } else { "警告" }),
+            Severity::Info => if en { "info" } else { "信息" }.to_string(),
+        };
+        let _ = writeln!(text, "  [{severity}] {}", f.title);
+        if let Some(first) = f.resolution.first() {
+            let label = if en { "next: " } else { "下一步：" };
+            let _ = writeln!(text, "{}", out.wrap(&format!("{label}{first}"), "      "));
+        }
+        if let Some(e) = f.evidence.first() {
+            let place = e.record_id.map(|r| format!("#{r}")).or(e.line.map(|l| format!(":{l}"))).unwrap_or_default();
+            let more = if f.evidence.len() > 1 { format!(" (+{})", f.evidence.len() - 1) } else { String::new() };
+            let _ = writeln!(
+                text,
+                "      {}",
+                out.paint(Style::Dim, &format!("{}{place} {}{more}", e.file, e.time.as_deref().unwrap_or_default()))
+            );
+        }
+    }
+    let files = report.sources.len();
+    let hits: u64 = report.sources.iter().map(|s| s.hits).sum();
+    let summary = if en {
+        format!(
+            "{} machines ({} activated, {} failing), {} KMS hosts, {} errors, {} warnings; {} files, {} activation events, {} unreadable parts",
+            report.summary.machines,
+            report.summary.activated,
+            report.summary.failing,
+            report.summary.kms_hosts,
+            report.summary.errors,
+            report.summary.warnings,
+            files,
+            hits,
+            report.warnings.len()
+        )
+    } else {
+        format!(
+            "{} 台计算机（{} 台已激活，{} 台失败），{} 台 KMS 主机，{} 个错误，{} 个警告；{} 个文件，{} 个激活事件，{} 处无法读取",
+            report.summary.machines,
+            report.summary.activated,
+            report.summary.failing,
+            report.summary.kms_hosts,
+            report.summary.errors,
+            report.summary.warnings,
+            files,
+            hits,
+            report.warnings.len()
+        )
+    };
+    let _ = writeln!(text, "{summary}");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_accepts_a_date_or_a_time() {
+        assert_eq!(parse_as_of("2024-05-01").ok().map(Timestamp::to_rfc3339).as_deref(), Some("2024-05-01T23:59:59Z"));
+        assert!(parse_as_of("2024-05-01T12:00:00Z").is_ok());
+        assert!(parse_as_of("yesterday").is_err());
+    }
+}

@@ -1,0 +1,379 @@
+//! Walks the paths a user gives, recognises each file by its content, reads it with the right
+//! reader under a watchdog, and keeps the activation events with their source. Files are read in
+//! parallel; the result is in path order whatever the scheduling.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::decode::{ActivationEvent, KMS_CHANNEL, decode, is_ours, is_wanted_id};
+use crate::event::{RawEvent, ReadWarning};
+use crate::slmgr::{self, SlmgrReport};
+use crate::{evtx, xml};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Evtx,
+    EventXml,
+    SlmgrText,
+    Unreadable,
+}
+
+impl Format {
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Evtx => "evtx",
+            Format::EventXml => "event_xml",
+            Format::SlmgrText => "slmgr_text",
+            Format::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// An activation event and the machine folder it was collected from.
+#[derive(Clone, Debug)]
+pub struct SourcedEvent {
+    pub source: String,
+    pub event: RawEvent,
+    pub decoded: ActivationEvent,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourcedSlmgr {
+    pub source: String,
+    pub file: String,
+    pub report: SlmgrReport,
+}
+
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub path: String,
+    pub label: String,
+    pub format: Format,
+    pub records: u64,
+    pub hits: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub events: Vec<SourcedEvent>,
+    pub slmgr: Vec<SourcedSlmgr>,
+    pub warnings: Vec<ReadWarning>,
+    pub sources: Vec<SourceFile>,
+}
+
+/// Counters a progress bar can show while the scan runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub files_total: AtomicU64,
+    pub files_done: AtomicU64,
+    pub bytes_total: AtomicU64,
+    pub bytes_done: AtomicU64,
+    pub hits: AtomicU64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    pub threads: usize,
+    /// A file still being read after this long is given up (the evtx crate has had infinite loops
+    /// on corrupt input); the scan goes on.
+    pub per_file_limit: Duration,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            per_file_limit: Duration::from_secs(120),
+        }
+    }
+}
+
+/// One file to read and the machine folder it belongs to.
+#[derive(Clone, Debug)]
+struct Job {
+    path: PathBuf,
+    label: String,
+    size: u64,
+}
+
+/// The files under `inputs`, sorted, each with its source label: the first folder below a
+/// directory given on the command line (one folder per machine), else the file's own folder.
+fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut files = Vec::new();
+            walk(input, &mut files, warnings);
+            files.sort();
+            for path in files {
+                let relative = path.strip_prefix(input).unwrap_or(&path);
+                let mut parts = relative.components();
+                let first = parts.next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+                let label = if parts.next().is_some() { first } else { folder_name(input) };
+                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+                jobs.push(Job { path, label, size });
+            }
+        } else {
+            match std::fs::metadata(input) {
+                Ok(m) => jobs.push(Job {
+                    path: input.clone(),
+                    label: input.parent().map(folder_name).unwrap_or_default(),
+                    size: m.len(),
+                }),
+                Err(e) => warnings.push(ReadWarning {
+                    file: input.display().to_string(),
+                    offset: None,
+                    message: format!("cannot read: {e}"),
+                }),
+            }
+        }
+    }
+    jobs
+}
+
+fn folder_name(dir: &Path) -> String {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if name.is_empty() {
+        dir.canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default()
+    } else {
+        name
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ReadWarning>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(ReadWarning {
+                file: dir.display().to_string(),
+                offset: None,
+                message: format!("cannot list: {e}"),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => walk(&path, files, warnings),
+            Ok(t) if t.is_file() => files.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// What reading one file produced.
+#[derive(Debug, Default)]
+struct FileResult {
+    events: Vec<SourcedEvent>,
+    slmgr: Option<SourcedSlmgr>,
+    warnings: Vec<ReadWarning>,
+    format: Option<Format>,
+    records: u64,
+}
+
+/// Reads every file under `inputs`.
+pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> Collected {
+    let mut collected = Collected::default();
+    let jobs = jobs(inputs, &mut collected.warnings);
+    progress.files_total.store(jobs.len() as u64, Ordering::Relaxed);
+    progress.bytes_total.store(jobs.iter().map(|j| j.size).sum(), Ordering::Relaxed);
+
+    let queue = Mutex::new(jobs.iter().enumerate());
+    let results: Mutex<Vec<(usize, FileResult)>> = Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..options.threads.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((index, job)) = next else { break };
+                    let result = read_guarded(job, options.per_file_limit);
+                    progress.files_done.fetch_add(1, Ordering::Relaxed);
+                    progress.bytes_done.fetch_add(job.size, Ordering::Relaxed);
+                    progress.hits.fetch_add(result.events.len() as u64, Ordering::Relaxed);
+                    if let Ok(mut r) = results.lock() {
+                        r.push((index, result));
+                    }
+                }
+            });
+        }
+    });
+
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    for (index, result) in results {
+        let job = &jobs[index];
+        collected.sources.push(SourceFile {
+            path: job.path.display().to_string(),
+            label: job.label.clone(),
+            format: result.format.unwrap_or(Format::Unreadable),
+            records: result.records,
+            hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
+        });
+        collected.events.extend(result.events);
+        collected.slmgr.extend(result.slmgr);
+        collected.warnings.extend(result.warnings);
+    }
+    collected
+}
+
+/// Reads one file on a thread of its own, so a reader that hangs or panics costs a warning.
+fn read_guarded(job: &Job, limit: Duration) -> FileResult {
+    let (tx, rx) = mpsc::channel();
+    let owned = job.clone();
+    let spawned = std::thread::Builder::new().name("actdoc-read".into()).spawn(move || {
+        let result = std::panic::catch_unwind(|| read_file(&owned));
+        let _ = tx.send(result);
+    });
+    let file = job.path.display().to_string();
+    let failed = |message: String| FileResult {
+        warnings: vec![ReadWarning { file: file.clone(), offset: None, message }],
+        format: Some(Format::Unreadable),
+        ..FileResult::default()
+    };
+    if let Err(e) = spawned {
+        return failed(format!("cannot start a reader thread: {e}"));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => failed("the reader crashed on this file; it was skipped".into()),
+        Err(_) => failed(format!(
+            "gave up after {} s: the file may be corrupt in a way that loops the reader",
+            limit.as_secs()
+        )),
+    }
+}
+
+fn read_file(job: &Job) -> FileResult {
+    let file = job.path.display().to_string();
+    let mut result = FileResult::default();
+    let head = read_head(&job.path);
+    let head = match head {
+        Ok(h) => h,
+        Err(e) => {
+            result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") });
+            result.format = Some(Format::Unreadable);
+            return result;
+        }
+    };
+    let format = detect(&head);
+    result.format = Some(format);
+    match format {
+        Format::Evtx => {
+            let (records, warnings) =
+                evtx::read_full(&job.path, &file, |e| keep(e, &job.label, &mut result.events, &mut result.warnings));
+            result.records = records;
+            result.warnings.extend(warnings);
+        }
+        Format::EventXml => {
+            read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result)
+        }
+        Format::SlmgrText | Format::Unreadable => match std::fs::read(&job.path) {
+            Ok(bytes) => match slmgr::parse(&bytes) {
+                Ok(report) => {
+                    result.format = Some(Format::SlmgrText);
+                    result.records = 1;
+                    result.slmgr = Some(SourcedSlmgr { source: job.label.clone(), file: file.clone(), report });
+                }
+                Err(slmgr::SlmgrError::NotSlmgr { why, offset }) => {
+                    result.format = Some(Format::Unreadable);
+                    let message = format!("not an EVTX file, event XML or slmgr output: {why}");
+                    result.warnings.push(ReadWarning { file, offset: Some(offset as u64), message });
+                }
+            },
+            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
+        },
+    }
+    result
+}
+
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)?.take(4096).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Content decides, not the extension: EVTX magic, XML with `<Event`, else maybe slmgr text.
+pub fn detect(head: &[u8]) -> Format {
+    if head.starts_with(evtx::MAGIC) {
+        return Format::Evtx;
+    }
+    let text = decode_head(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('<') && (trimmed.contains("<Event") || trimmed.contains("<Events")) {
+        Format::EventXml
+    } else {
+        Format::SlmgrText
+    }
+}
+
+fn decode_head(head: &[u8]) -> String {
+    match head {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(head).into_owned(),
+    }
+}
+
+fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
+    String::from_utf16_lossy(&units)
+}
+
+fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {
+    let mut records = 0u64;
+    let mut on_event = |e: RawEvent| {
+        records += 1;
+        keep(e, &job.label, &mut result.events, &mut result.warnings);
+    };
+    let cannot_read = |e: std::io::Error| {
+        vec![ReadWarning { file: file.to_string(), offset: None, message: format!("cannot read: {e}") }]
+    };
+    // UTF-16 exports (PowerShell's `>`) are converted whole; UTF-8 streams one event at a time.
+    let warnings = if utf16 {
+        match std::fs::read(&job.path) {
+            Ok(bytes) => xml::read_events(decode_head(&bytes).as_bytes(), file, &mut on_event),
+            Err(e) => cannot_read(e),
+        }
+    } else {
+        match std::fs::File::open(&job.path) {
+            Ok(f) => xml::read_events(std::io::BufReader::new(f), file, &mut on_event),
+            Err(e) => cannot_read(e),
+        }
+    };
+    result.records = records;
+    result.warnings.extend(warnings);
+}
+
+/// Keeps our activation events; an event of another provider in the KMS host's channel looks like
+/// ours but is not, so it is named in a warning and never used.
+fn keep(event: RawEvent, label: &str, events: &mut Vec<SourcedEvent>, warnings: &mut Vec<ReadWarning>) {
+    if !is_ours(&event) {
+        if event.channel == KMS_CHANNEL {
+            warnings.push(ReadWarning {
+                file: event.origin.file.clone(),
+                offset: event.origin.offset,
+                message: format!(
+                    "skipped event {} from provider `{}` in the Key Management Service log (record {}): not a KMS event",
+                    event.event_id,
+                    event.provider,
+                    event.record_id.map_or_else(|| "?".into(), |r| r.to_string())
+                ),
+            });
+        }
+        return;
+    }
+    if !is_wanted_id(event.event_id) {
+        return;
+    }
+    if let Some(decoded) = decode(&event) {
+        events.push(SourcedEvent { source: label.to_string(), event, decoded });
+    }
+}

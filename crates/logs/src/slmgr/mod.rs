@@ -1,0 +1,105 @@
+//! `slmgr.vbs` output (`/dli`, `/dlv`, `/xpr`, `/ato`) in English and Simplified Chinese, as users
+//! save it: UTF-8, UTF-16LE/BE with BOM (PowerShell's `> file.txt`), or GBK.
+
+use serde::Serialize;
+
+/// Everything read from one slmgr output file (which may hold several commands' output).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SlmgrReport {
+    /// `en` or `zh-CN`: the language of the labels found.
+    pub language: String,
+    /// The text encoding the file was decoded from: `utf-8`, `utf-16le`, `utf-16be`, `gbk`.
+    pub encoding: String,
+    /// "Software licensing service version" (`/dlv`).
+    pub service_version: Option<String>,
+    pub products: Vec<SlmgrProduct>,
+    /// One entry per "Activating …" block of `/ato`.
+    pub activations: Vec<ActivationAttempt>,
+    /// `/xpr` lines, as printed (e.g. "Volume activation will expire 2024/5/1 0:00:00").
+    pub expirations: Vec<String>,
+    /// Present when the machine is a KMS host ("Key Management Service is enabled on this machine").
+    pub kms_host: Option<KmsHostStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SlmgrProduct {
+    /// 1-based line where this product's block starts.
+    pub line: usize,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// The channel from the description or "Product Key Channel": `VOLUME_KMSCLIENT`, `VOLUME_MAK`,
+    /// `RETAIL`, `OEM_DM`, `TIMEBASED_EVAL`, …
+    pub channel: Option<String>,
+    pub activation_id: Option<String>,
+    pub application_id: Option<String>,
+    pub extended_pid: Option<String>,
+    pub partial_product_key: Option<String>,
+    pub license_status: Option<LicenseStatus>,
+    /// Minutes left from "Volume activation expiration" / "Time remaining" / "Timebased activation expiration".
+    pub minutes_left: Option<u64>,
+    /// "Notification Reason: 0x…".
+    pub notification_reason: Option<u32>,
+    pub remaining_rearm_count: Option<u32>,
+    pub kms_client: Option<KmsClientInfo>,
+}
+
+/// License Status, as slmgr prints it (English and Chinese labels map to the same value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseStatus {
+    Unlicensed,
+    Licensed,
+    InitialGrace,
+    AdditionalGrace,
+    NonGenuineGrace,
+    Notification,
+    ExtendedGrace,
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KmsClientInfo {
+    pub cmid: Option<String>,
+    /// "Registered KMS machine name: host:port" (set with /skms).
+    pub registered: Option<String>,
+    /// "KMS machine name from DNS: host:port".
+    pub from_dns: Option<String>,
+    pub ip_address: Option<String>,
+    pub extended_pid: Option<String>,
+    pub activation_interval_minutes: Option<u32>,
+    pub renewal_interval_minutes: Option<u32>,
+    pub host_caching: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KmsHostStatus {
+    pub current_count: Option<u32>,
+    pub listening_port: Option<u16>,
+    pub dns_publishing: Option<bool>,
+    pub total_requests: Option<u64>,
+    pub failed_requests: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActivationAttempt {
+    pub line: usize,
+    /// The product named in "Activating …".
+    pub product: Option<String>,
+    /// None: "Product activated successfully."; Some: the "Error: 0x…" code.
+    pub error: Option<u32>,
+    /// The text after the code, as slmgr printed it.
+    pub message: Option<String>,
+}
+
+/// Why a file is not slmgr output, with where it went wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SlmgrError {
+    #[error("not slmgr output: {why} (byte offset {offset})")]
+    NotSlmgr { why: String, offset: usize },
+}
+
+/// Parses one file's bytes. Never panics; binary junk is `NotSlmgr` with the offset of the first
+/// byte that cannot be text.
+pub fn parse(bytes: &[u8]) -> Result<SlmgrReport, SlmgrError> {
+    Err(SlmgrError::NotSlmgr { why: format!("parser not written yet ({} bytes)", bytes.len()), offset: 0 })
+}
