@@ -585,7 +585,8 @@ fn host_row(
             counts.failed += 1;
             failing_clients.insert(r.client.clone().unwrap_or_else(|| r.cmid.clone().unwrap_or_default()));
         }
-        if !in_window(e.event.time) {
+        // A rejected request (bad timestamp, unknown product) does not add the machine to the count.
+        if !in_window(e.event.time) || r.hresult != 0 {
             continue;
         }
         let Some(cmid) = &r.cmid else { continue };

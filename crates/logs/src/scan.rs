@@ -272,7 +272,7 @@ fn read_file(job: &Job) -> FileResult {
             result.warnings.extend(warnings);
         }
         Format::EventXml => {
-            read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result)
+            read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
         }
         Format::SlmgrText | Format::Unreadable => match std::fs::read(&job.path) {
             Ok(bytes) => match slmgr::parse(&bytes) {

@@ -42,6 +42,7 @@ impl Timestamp {
     }
 
     /// `2023-05-24T01:21:11.2292163Z` (event XML SystemTime), also with `+00:00` or no zone.
+    #[allow(clippy::many_single_char_names)] // y/mo/d/h/mi/s read like the format itself
     pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
         let s = s.trim();
         let (date, time) = s.split_once(['T', ' '])?;
@@ -59,6 +60,7 @@ impl Timestamp {
     }
 
     /// `2023/05/24 01:21` or `2006/1/14 2:30` (the client time inside 12288/12289/12290).
+    #[allow(clippy::many_single_char_names)]
     pub fn parse_slashed(s: &str) -> Option<Timestamp> {
         let (date, time) = s.trim().split_once(' ')?;
         let mut d = date.split('/');

@@ -28,7 +28,7 @@ pub fn read_events<R: BufRead>(mut input: R, file: &str, mut on_event: impl FnMu
                 match parse_event(&pending[start..end], file, offset) {
                     Ok(event) => on_event(event),
                     Err(message) => {
-                        warnings.push(ReadWarning { file: file.to_string(), offset: Some(offset), message })
+                        warnings.push(ReadWarning { file: file.to_string(), offset: Some(offset), message });
                     }
                 }
                 pending.drain(..end);
@@ -147,7 +147,7 @@ pub fn parse_event(xml: &[u8], file: &str, offset: u64) -> Result<RawEvent, Stri
                 }
             }
             Ok(XmlEvent::Text(t)) => {
-                text.push_str(&t.decode().map_err(|e| format!("bad text at byte {}: {e}", offset + position))?)
+                text.push_str(&t.decode().map_err(|e| format!("bad text at byte {}: {e}", offset + position))?);
             }
             Ok(XmlEvent::GeneralRef(r)) => text.push_str(&resolve_entity(&r.decode().map_err(|e| e.to_string())?)),
             Ok(XmlEvent::CData(c)) => text.push_str(&String::from_utf8_lossy(&c)),
