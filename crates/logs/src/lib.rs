@@ -10,6 +10,7 @@ pub mod decode;
 pub mod event;
 pub mod evtx;
 pub mod scan;
+pub mod selector;
 pub mod slmgr;
 mod texts;
 pub mod time;

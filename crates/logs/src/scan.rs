@@ -80,6 +80,7 @@ pub struct ScanOptions {
     /// A file still being read after this long is given up (the evtx crate has had infinite loops
     /// on corrupt input); the scan goes on.
     pub per_file_limit: Duration,
+    pub evtx_mode: evtx::Mode,
 }
 
 impl Default for ScanOptions {
@@ -87,6 +88,7 @@ impl Default for ScanOptions {
         ScanOptions {
             threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             per_file_limit: Duration::from_secs(120),
+            evtx_mode: evtx::Mode::default(),
         }
     }
 }
@@ -193,7 +195,7 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.next());
                     let Some((index, job)) = next else { break };
-                    let result = read_guarded(job, options.per_file_limit);
+                    let result = read_guarded(job, options.per_file_limit, options.evtx_mode);
                     progress.files_done.fetch_add(1, Ordering::Relaxed);
                     progress.bytes_done.fetch_add(job.size, Ordering::Relaxed);
                     progress.hits.fetch_add(result.events.len() as u64, Ordering::Relaxed);
@@ -224,11 +226,11 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
 }
 
 /// Reads one file on a thread of its own, so a reader that hangs or panics costs a warning.
-fn read_guarded(job: &Job, limit: Duration) -> FileResult {
+fn read_guarded(job: &Job, limit: Duration, mode: evtx::Mode) -> FileResult {
     let (tx, rx) = mpsc::channel();
     let owned = job.clone();
     let spawned = std::thread::Builder::new().name("actdoc-read".into()).spawn(move || {
-        let result = std::panic::catch_unwind(|| read_file(&owned));
+        let result = std::panic::catch_unwind(|| read_file(&owned, mode));
         let _ = tx.send(result);
     });
     let file = job.path.display().to_string();
@@ -250,7 +252,7 @@ fn read_guarded(job: &Job, limit: Duration) -> FileResult {
     }
 }
 
-fn read_file(job: &Job) -> FileResult {
+fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
     let file = job.path.display().to_string();
     let mut result = FileResult::default();
     let head = read_head(&job.path);
@@ -267,7 +269,7 @@ fn read_file(job: &Job) -> FileResult {
     match format {
         Format::Evtx => {
             let (records, warnings) =
-                evtx::read_full(&job.path, &file, |e| keep(e, &job.label, &mut result.events, &mut result.warnings));
+                evtx::read(mode, &job.path, &file, |e| keep(e, &job.label, &mut result.events, &mut result.warnings));
             result.records = records;
             result.warnings.extend(warnings);
         }
