@@ -168,6 +168,10 @@ pub(crate) struct ScanArgs {
     /// Write the report to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<std::path::PathBuf>,
+    /// Render every EVTX record through the evtx crate instead of selecting records first
+    /// (slower; the reference the fast path is checked against)
+    #[arg(long)]
+    pub(crate) full_parse: bool,
 }
 
 #[derive(Debug, Args)]

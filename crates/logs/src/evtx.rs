@@ -42,12 +42,10 @@ pub fn read(mode: Mode, path: &Path, file_label: &str, on_event: impl FnMut(RawE
 }
 
 /// Could this record be one we use or warn about? A superset: unknowns say yes.
-fn might_be_ours(c: &Classified) -> bool {
-    let kms_channel = c.channel.as_deref().is_none_or(|ch| ch == KMS_CHANNEL);
-    let provider = c.provider.as_deref().is_none_or(|p| OUR_PROVIDERS.contains(&p))
-        || c.event_source_name
-            .as_deref()
-            .is_none_or(|s| s == "Software Protection Platform Service" || s == "KmsRequests");
+fn might_be_ours(c: &Classified<'_>) -> bool {
+    let kms_channel = c.channel.is(KMS_CHANNEL).unwrap_or(true);
+    let provider = c.provider.is_any(&OUR_PROVIDERS).unwrap_or(true)
+        || c.event_source_name.is_any(&["Software Protection Platform Service", "KmsRequests"]).unwrap_or(true);
     kms_channel || (provider && c.event_id.is_none_or(is_wanted_id))
 }
 
@@ -64,45 +62,113 @@ fn read_selected(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEven
     if !header.starts_with(MAGIC) {
         return (0, vec![warn(Some(0), "not a readable EVTX file: wrong signature".into())]);
     }
-    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let length = file.metadata().map_or(0, |m| m.len());
+    let body = length.saturating_sub(FILE_HEADER as u64);
+    let chunks = body / CHUNK_SIZE as u64;
     let mut warnings = Vec::new();
-    let mut records = 0u64;
+    let partial = body % CHUNK_SIZE as u64;
+    if partial > 0 {
+        let offset = FILE_HEADER as u64 + chunks * CHUNK_SIZE as u64;
+        warnings.push(warn(
+            Some(offset),
+            format!("file ends inside a chunk ({partial} of {CHUNK_SIZE} bytes); that chunk is skipped"),
+        ));
+    }
+
+    // Big files are split into contiguous runs of chunks, one per core; results are put back in
+    // file order, so the output does not depend on the scheduling.
+    let workers = if chunks >= PARALLEL_FROM_CHUNKS {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8) as u64
+    } else {
+        1
+    };
+    let per_worker = chunks.div_ceil(workers.max(1));
+    let runs: Vec<RunResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (first, last) = (w * per_worker, ((w + 1) * per_worker).min(chunks));
+                scope.spawn(move || read_run(path, file_label, first, last))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| RunResult::crashed(file_label))).collect()
+    });
+    let mut records = 0;
+    for run in runs {
+        records += run.records;
+        run.events.into_iter().for_each(&mut on_event);
+        warnings.extend(run.warnings);
+    }
+    (records, warnings)
+}
+
+/// Files from this many chunks (16 MiB) up are read by several threads.
+const PARALLEL_FROM_CHUNKS: u64 = 256;
+
+#[derive(Default)]
+struct RunResult {
+    records: u64,
+    events: Vec<RawEvent>,
+    warnings: Vec<ReadWarning>,
+}
+
+impl RunResult {
+    fn crashed(file_label: &str) -> RunResult {
+        let message = "a reader thread crashed on this file; part of it was skipped".to_string();
+        RunResult {
+            warnings: vec![ReadWarning { file: file_label.to_string(), offset: None, message }],
+            ..RunResult::default()
+        }
+    }
+}
+
+/// Selects and renders chunks `first..last` of the file.
+fn read_run(path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
+    use std::io::{Seek, SeekFrom};
+    let mut run = RunResult::default();
+    let start = FILE_HEADER as u64 + first * CHUNK_SIZE as u64;
+    let opened = std::fs::File::open(path).and_then(|mut f| f.seek(SeekFrom::Start(start)).map(|_| f));
+    let mut file = match opened {
+        Ok(f) => f,
+        Err(e) => {
+            return RunResult {
+                warnings: vec![ReadWarning {
+                    file: file_label.to_string(),
+                    offset: Some(start),
+                    message: format!("cannot read: {e}"),
+                }],
+                ..RunResult::default()
+            };
+        }
+    };
+    let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut chunk = vec![0u8; CHUNK_SIZE];
-    let mut offset = FILE_HEADER as u64;
-    loop {
-        let filled = read_up_to(&mut file, &mut chunk);
-        if filled < CHUNK_SIZE {
-            if filled > 0 {
-                warnings.push(warn(
-                    Some(offset),
-                    format!("file ends inside a chunk ({filled} of {CHUNK_SIZE} bytes); that chunk is skipped"),
-                ));
-            }
+    for index in first..last {
+        let offset = FILE_HEADER as u64 + index * CHUNK_SIZE as u64;
+        if read_up_to(&mut file, &mut chunk) < CHUNK_SIZE {
             break;
         }
         if !chunk.starts_with(b"ElfChnk\0") {
-            offset += CHUNK_SIZE as u64;
             continue;
         }
         let selection = select_chunk(&chunk, might_be_ours);
         if selection.render_all || !selection.wanted.is_empty() {
             let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
+            let chosen = |id| selection.render_all || wanted.contains(&id);
             let rendered = render_chunk(
                 &chunk,
                 offset,
                 &settings,
-                |id| selection.render_all || wanted.contains(&id),
+                chosen,
                 file_label,
-                &mut on_event,
-                &mut warnings,
+                &mut |e| run.events.push(e),
+                &mut run.warnings,
             );
-            records += if selection.render_all { rendered } else { selection.records };
+            run.records += if selection.render_all { rendered } else { selection.records };
         } else {
-            records += selection.records;
+            run.records += selection.records;
         }
-        offset += CHUNK_SIZE as u64;
     }
-    (records, warnings)
+    run
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> usize {

@@ -16,13 +16,46 @@ const RECORD_MAGIC: u32 = 0x0000_2a2a;
 /// Nesting a real System template never comes near; deeper is damage.
 const MAX_DEPTH: usize = 64;
 
+/// A text field of a record, read without copying: a literal of its template, or the UTF-16 bytes
+/// of its substitution value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text<'a> {
+    Literal(&'a str),
+    Utf16(&'a [u8]),
+    /// Present but not a string we can read: treat as "could be anything".
+    Unknown,
+}
+
+impl Text<'_> {
+    /// Whether the text equals `s`; `None` when it cannot be told.
+    pub fn is(&self, s: &str) -> Option<bool> {
+        match self {
+            Text::Literal(l) => Some(*l == s),
+            Text::Utf16(bytes) => {
+                // Values may carry a terminating NUL; compare the rest unit by unit.
+                let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+                let trimmed = units.take_while(|u| *u != 0);
+                Some(trimmed.eq(s.encode_utf16()))
+            }
+            Text::Unknown => None,
+        }
+    }
+
+    pub fn is_any(&self, candidates: &[&str]) -> Option<bool> {
+        match self {
+            Text::Unknown => None,
+            _ => Some(candidates.iter().any(|c| self.is(c) == Some(true))),
+        }
+    }
+}
+
 /// What a record is, as far as the selector could tell without rendering it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Classified {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Classified<'a> {
     pub event_id: Option<u16>,
-    pub provider: Option<String>,
-    pub event_source_name: Option<String>,
-    pub channel: Option<String>,
+    pub provider: Text<'a>,
+    pub event_source_name: Text<'a>,
+    pub channel: Text<'a>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -172,44 +205,53 @@ fn assign(info: &mut TemplateInfo, stack: &[String], attribute: Option<&str>, sl
     }
 }
 
-/// The substitution values of one record: (type, bytes) per slot.
-fn values(chunk: &[u8], mut pos: usize) -> Option<Vec<(u8, &[u8])>> {
-    let count = usize::try_from(u32_at(chunk, pos)?).ok()?;
-    if count > 4096 {
-        return None;
-    }
-    pos += 4;
-    let mut descriptors = Vec::with_capacity(count);
-    for i in 0..count {
-        let size = usize::from(u16_at(chunk, pos + i * 4)?);
-        let value_type = *chunk.get(pos + i * 4 + 2)?;
-        descriptors.push((size, value_type));
-    }
-    pos += count * 4;
-    let mut out = Vec::with_capacity(count);
-    for (size, value_type) in descriptors {
-        out.push((value_type, chunk.get(pos..pos + size)?));
-        pos += size;
-    }
-    Some(out)
+/// The substitution values of one record, located lazily: most records need two of them.
+#[derive(Clone, Copy)]
+struct Values<'a> {
+    chunk: &'a [u8],
+    descriptors: usize,
+    count: usize,
+    data: usize,
 }
 
-fn resolve_text(slot: &Slot, values: &[(u8, &[u8])]) -> Option<String> {
-    match slot {
-        Slot::Literal(s) => Some(s.clone()),
-        Slot::Substitution(i) => {
-            let (value_type, bytes) = values.get(usize::from(*i))?;
-            match value_type {
-                0x00 => Some(String::new()),
-                0x01 => utf16_at(bytes, 0, bytes.len() / 2),
-                _ => None,
-            }
+impl<'a> Values<'a> {
+    fn at(chunk: &'a [u8], pos: usize) -> Option<Values<'a>> {
+        let count = usize::try_from(u32_at(chunk, pos)?).ok()?;
+        if count > 4096 {
+            return None;
         }
-        Slot::Missing => Some(String::new()),
+        let descriptors = pos + 4;
+        Some(Values { chunk, descriptors, count, data: descriptors + count * 4 })
+    }
+
+    /// (type, bytes) of value `index`.
+    fn get(&self, index: usize) -> Option<(u8, &'a [u8])> {
+        if index >= self.count {
+            return None;
+        }
+        let mut offset = self.data;
+        for i in 0..index {
+            offset += usize::from(u16_at(self.chunk, self.descriptors + i * 4)?);
+        }
+        let size = usize::from(u16_at(self.chunk, self.descriptors + index * 4)?);
+        let value_type = *self.chunk.get(self.descriptors + index * 4 + 2)?;
+        Some((value_type, self.chunk.get(offset..offset + size)?))
     }
 }
 
-fn resolve_event_id(slot: &Slot, values: &[(u8, &[u8])]) -> Option<u16> {
+fn resolve_text<'a>(slot: &'a Slot, values: &Values<'a>) -> Text<'a> {
+    match slot {
+        Slot::Literal(s) => Text::Literal(s),
+        Slot::Missing => Text::Literal(""),
+        Slot::Substitution(i) => match values.get(usize::from(*i)) {
+            Some((0x00, _)) => Text::Literal(""),
+            Some((0x01, bytes)) => Text::Utf16(bytes),
+            _ => Text::Unknown,
+        },
+    }
+}
+
+fn resolve_event_id(slot: &Slot, values: &Values) -> Option<u16> {
     match slot {
         Slot::Literal(s) => s.trim().parse().ok(),
         Slot::Substitution(i) => {
@@ -226,7 +268,7 @@ fn resolve_event_id(slot: &Slot, values: &[(u8, &[u8])]) -> Option<u16> {
 
 /// Classifies every record of `chunk` and selects those `wanted` says yes to (or that cannot be
 /// classified).
-pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified) -> bool) -> Selection {
+pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified<'_>) -> bool) -> Selection {
     let mut selection = Selection::default();
     if chunk.len() < CHUNK_HEADER || !chunk.starts_with(b"ElfChnk\0") {
         selection.render_all = true;
@@ -258,7 +300,11 @@ pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified) -> bool) -> Selec
 }
 
 /// Reads a record's BinXML prefix: fragment header, template instance, values.
-fn classify(chunk: &[u8], binxml: usize, templates: &mut HashMap<usize, Option<TemplateInfo>>) -> Option<Classified> {
+fn classify<'a>(
+    chunk: &'a [u8],
+    binxml: usize,
+    templates: &'a mut HashMap<usize, Option<TemplateInfo>>,
+) -> Option<Classified<'a>> {
     if chunk.get(binxml..binxml + 4)? != [0x0f, 0x01, 0x01, 0x00] || *chunk.get(binxml + 4)? != 0x0c {
         return None;
     }
@@ -270,7 +316,7 @@ fn classify(chunk: &[u8], binxml: usize, templates: &mut HashMap<usize, Option<T
     }
     let info =
         templates.entry(def_offset).or_insert_with(|| template_info(chunk, def_offset + 24, def_size)).as_ref()?;
-    let values = values(chunk, after)?;
+    let values = Values::at(chunk, after)?;
     Some(Classified {
         event_id: Some(resolve_event_id(&info.event_id, &values)?),
         provider: resolve_text(&info.provider, &values),

@@ -251,8 +251,8 @@ fn literal_event_ids_are_found_by_both_modes() {
     assert_eq!((nothing.records, nothing.wanted.len(), nothing.render_all), (2, 0, false));
     let ours = actdoc_logs::selector::select_chunk(chunk, |c| {
         c.event_id == Some(12288)
-            && c.provider.as_deref() == Some("Microsoft-Windows-Security-SPP")
-            && c.channel.as_deref() == Some("Application")
+            && c.provider.is("Microsoft-Windows-Security-SPP") == Some(true)
+            && c.channel.is("Application") == Some(true)
     });
     assert_eq!(ours.wanted, [1, 2]);
 }

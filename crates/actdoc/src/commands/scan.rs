@@ -29,7 +29,8 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let progress = Progress::default();
     let collected = std::thread::scope(|s| {
         let bar = s.spawn(|| show_progress(&progress));
-        let collected = scan(&args.paths, &ScanOptions::default(), &progress);
+        let mode = if args.full_parse { actdoc_logs::evtx::Mode::FullParse } else { actdoc_logs::evtx::Mode::Selector };
+        let collected = scan(&args.paths, &ScanOptions { evtx_mode: mode, ..ScanOptions::default() }, &progress);
         progress.files_done.store(u64::MAX, Ordering::Relaxed);
         let _ = bar.join();
         collected

@@ -1,5 +1,16 @@
 //! `slmgr.vbs` output (`/dli`, `/dlv`, `/xpr`, `/ato`) in English and Simplified Chinese, as users
 //! save it: UTF-8, UTF-16LE/BE with BOM (PowerShell's `> file.txt`), or GBK.
+//!
+//! `text` decodes the bytes and refuses binary junk, `labels` knows the lines slmgr prints,
+//! `values` reads what follows a label, `reader` assembles the report. Never panics on input.
+
+mod labels;
+mod reader;
+mod text;
+mod values;
+
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
@@ -34,6 +45,9 @@ pub struct SlmgrProduct {
     pub application_id: Option<String>,
     pub extended_pid: Option<String>,
     pub partial_product_key: Option<String>,
+    /// slmgr printed "This license is not in use." instead of a partial product key (`/dlv all`
+    /// lists every license, installed or not).
+    pub not_in_use: bool,
     pub license_status: Option<LicenseStatus>,
     /// Minutes left from "Volume activation expiration" / "Time remaining" / "Timebased activation expiration".
     pub minutes_left: Option<u64>,
@@ -89,6 +103,9 @@ pub struct ActivationAttempt {
     pub error: Option<u32>,
     /// The text after the code, as slmgr printed it.
     pub message: Option<String>,
+    /// slmgr printed "Product activated successfully." for this attempt. False with no `error`
+    /// means the outcome line was missing or had no code ("Error: Product activation failed.").
+    pub succeeded: bool,
 }
 
 /// Why a file is not slmgr output, with where it went wrong.
@@ -101,5 +118,17 @@ pub enum SlmgrError {
 /// Parses one file's bytes. Never panics; binary junk is `NotSlmgr` with the offset of the first
 /// byte that cannot be text.
 pub fn parse(bytes: &[u8]) -> Result<SlmgrReport, SlmgrError> {
-    Err(SlmgrError::NotSlmgr { why: format!("parser not written yet ({} bytes)", bytes.len()), offset: 0 })
+    let decoded = text::decode(bytes)?;
+    let mut report = reader::read(&decoded.text)?;
+    report.encoding = decoded.encoding.to_string();
+    Ok(report)
+}
+
+/// Parses text that is already a string (pasted into a form); `encoding` is `utf-8` and offsets
+/// in errors are byte offsets into `text`.
+pub fn parse_str(text: &str) -> Result<SlmgrReport, SlmgrError> {
+    text::check_str(text)?;
+    let mut report = reader::read(text)?;
+    report.encoding = "utf-8".to_string();
+    Ok(report)
 }
