@@ -378,7 +378,9 @@ fn apply_slmgr(m: &mut MachineFacts, report: &SlmgrReport, file: &str) {
     for a in &report.activations {
         let evidence =
             Evidence { file: file.to_string(), record_id: None, time: None, event_id: None, line: Some(a.line) };
-        m.attempts.push(ClientAttempt { time: None, hresult: a.error.unwrap_or(0), host: None, cmid: None, evidence });
+        // "Error: Product activation failed." has no code: count it as a generic failure (E_FAIL).
+        let hresult = a.error.unwrap_or(if a.succeeded { 0 } else { 0x8000_4005 });
+        m.attempts.push(ClientAttempt { time: None, hresult, host: None, cmid: None, evidence });
     }
 }
 

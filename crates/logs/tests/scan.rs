@@ -220,3 +220,20 @@ fn damaged_files_are_warnings_and_the_rest_is_still_read() {
     let junk_warning = r.warnings.iter().find(|w| w.file.ends_with("notes.txt")).unwrap();
     assert!(junk_warning.offset.is_some());
 }
+
+#[test]
+fn slmgr_output_in_utf16_and_gbk_becomes_machines() {
+    let r = report(&collect(&[workspace_root().join("tests/fixtures/slmgr")]));
+    assert!(r.sources.iter().all(|s| s.format == "slmgr_text"), "{:#?}", r.sources);
+    let ws01 = r.machines.iter().find(|m| m.machine == "ws01").unwrap();
+    assert_eq!(ws01.state, MachineState::Failing);
+    assert_eq!(ws01.kms_host.as_deref(), Some("kms.corp.example:1688"));
+    assert_eq!(ws01.kms_host_source.as_deref(), Some("registered"));
+    assert_eq!(ws01.cmid.as_deref(), Some("9b2d1c1e-77a4-4bd6-9a3f-0c5e2f1d8a11"));
+    assert_eq!(ws01.last_error.as_ref().map(|e| e.code.as_str()), Some("0xC004F074"));
+    let evidence = &r.findings[ws01.findings[0]].evidence[0];
+    assert_eq!((evidence.line, evidence.record_id), (Some(20), None), "text evidence names the line");
+    let ws02 = r.machines.iter().find(|m| m.machine == "ws02").unwrap();
+    assert_eq!(ws02.state, MachineState::Activated);
+    assert_eq!((ws02.kms_host_source.as_deref(), ws02.days_left), (Some("dns"), Some(180)));
+}
