@@ -1,0 +1,147 @@
+//! `actdoc scan` as a user runs it: exit statuses, the JSON contract, CSV and HTML output, `-o`,
+//! warnings on stderr, and the HTML report opened in a real headless Chromium.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use actdoc_test_support::servers::TempDir;
+use actdoc_test_support::{shared_dir, workspace_root};
+use serde_json::Value;
+
+fn actdoc(args: &[&str]) -> Output {
+    Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .output()
+        .unwrap()
+}
+
+fn corpus(name: &str) -> String {
+    shared_dir().join("corpus/evtx").join(name).display().to_string()
+}
+
+fn fleet() -> String {
+    workspace_root().join("tests/fixtures/fleet").display().to_string()
+}
+
+#[test]
+fn a_healthy_log_exits_0_and_a_failing_one_exits_1() {
+    let ok = actdoc(&["scan", &corpus("anotherc0ne__EventLog__Application.evtx")]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(text.contains("d02f0758-43f9-4809-9821-e84edb810cbe") && text.contains("169.254.169.25"), "{text}");
+    let failing = actdoc(&["scan", &corpus("fukusuket__evtx-parser__samples__Application.evtx")]);
+    assert_eq!(failing.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&failing.stdout);
+    assert!(text.contains("0x80072EE7") && text.contains("0x803F7001"), "{text}");
+}
+
+#[test]
+fn the_json_contract() {
+    let out = actdoc(&["scan", &fleet(), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["machine", "source", "cmid", "kms_host", "kms_host_source", "state", "last_error", "findings"] {
+        assert!(v["machines"][0].get(key).is_some(), "machines[].{key}");
+    }
+    for key in ["host", "clients_30d", "servers_30d", "threshold", "requests"] {
+        assert!(v["kms_hosts"][0].get(key).is_some(), "kms_hosts[].{key}");
+    }
+    for key in ["severity", "code", "machine", "title", "explanation", "evidence"] {
+        assert!(v["findings"][0].get(key).is_some(), "findings[].{key}");
+    }
+    for key in ["file", "record_id", "time", "event_id"] {
+        assert!(v["findings"][0]["evidence"][0].get(key).is_some(), "evidence[].{key}");
+    }
+    for key in ["path", "format", "records", "hits"] {
+        assert!(v["sources"][0].get(key).is_some(), "sources[].{key}");
+    }
+    assert!(v["warnings"].is_array());
+    let skew = v["machines"].as_array().unwrap().iter().find(|m| m["machine"] == "PC-SKEW.contoso.test").unwrap();
+    assert_eq!(skew["last_error"]["code"], "0xC004F06C");
+    assert_eq!(skew["last_error"]["name"], "SL_E_VL_INVALID_TIMESTAMP");
+}
+
+#[test]
+fn chinese_reports_use_the_knowledge_base_in_chinese() {
+    let out = actdoc(&["--lang", "zh-CN", "scan", &fleet(), "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "0xC004F06C").unwrap();
+    assert!(f["title"].as_str().unwrap().contains("激活失败"), "{}", f["title"]);
+    assert!(f["explanation"].as_str().unwrap().chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+}
+
+#[test]
+fn corrupt_inputs_are_warnings_on_stderr_and_do_not_change_the_exit_status() {
+    let dir = TempDir::new("scan-cli");
+    let junk = dir.0.join("junk.txt");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 0, 0, 1]).unwrap();
+    let out = actdoc(&["scan", &corpus("anotherc0ne__EventLog__Application.evtx"), junk.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "a bad file beside a good one is only a warning");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("junk.txt") && stderr.contains("byte"), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"][0]["file"].as_str().map(|f| f.ends_with("junk.txt")), Some(true));
+    assert!(!stderr.contains('\r') && !stderr.contains("\u{1b}["), "no progress bar when stderr is not a terminal");
+
+    let only_junk = actdoc(&["scan", junk.to_str().unwrap()]);
+    assert_eq!(only_junk.status.code(), Some(2), "nothing readable at all is exit 2");
+    assert_eq!(actdoc(&["scan", "/no/such/path"]).status.code(), Some(2));
+    assert_eq!(actdoc(&["scan", &fleet(), "--as-of", "someday"]).status.code(), Some(2));
+}
+
+#[test]
+fn csv_and_output_files() {
+    let dir = TempDir::new("scan-out");
+    let csv = dir.0.join("findings.csv");
+    let out = actdoc(&["scan", &fleet(), "--format", "csv", "-o", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "-o writes the file, not stdout");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.lines().count() > 5, "{text}");
+    assert!(text.contains("0xC004F06C"));
+    assert_eq!(actdoc(&["explain", "0xC004F074", "--format", "csv"]).status.code(), Some(2), "csv is for scan only");
+}
+
+/// The HTML report is one file that works offline with no script: a real Chromium opens it with
+/// the network blocked and checks for outside requests, console errors and the four charts.
+#[test]
+fn the_html_report_in_a_real_browser() {
+    let dir = TempDir::new("scan-html");
+    let html = dir.0.join("report.html");
+    let out = actdoc(&[
+        "scan",
+        &fleet(),
+        &corpus("fukusuket__evtx-parser__samples__Application.evtx"),
+        "--format",
+        "html",
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && !page.contains("<script"), "inline SVG, no script");
+    for id in ["chart-errors-by-code", "chart-machines-by-state", "chart-timeline", "chart-kms-count"] {
+        assert!(page.contains(id), "{id}");
+    }
+
+    let browser = workspace_root().join("tests/browser");
+    assert!(
+        browser.join("node_modules/playwright-core").is_dir(),
+        "run scripts/test: it installs playwright-core in tests/browser"
+    );
+    assert!(PathBuf::from("/usr/bin/chromium").is_file(), "run scripts/test: it installs Debian's chromium");
+    let screenshot = workspace_root().join("target/screenshots/scan-report.png");
+    std::fs::create_dir_all(screenshot.parent().unwrap()).unwrap();
+    let run = Command::new("node").arg(browser.join("report-check.mjs")).arg(&html).arg(&screenshot).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "browser check failed:\n{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap();
+    assert_eq!(summary["requests_blocked"], 0);
+    assert_eq!(summary["console_errors"], 0);
+    assert_eq!(summary["charts"], 4);
+    assert!(screenshot.is_file());
+}
