@@ -296,15 +296,20 @@ fn add_client_event(m: &mut MachineFacts, e: &SourcedEvent, decoded: &Activation
 /// would be a different log); the newest name wins and the others are kept as `also_named`.
 fn merge_renamed(machines: &mut BTreeMap<String, MachineFacts>) {
     loop {
-        let keys: Vec<String> = machines.keys().cloned().collect();
-        let pair = keys.iter().enumerate().find_map(|(i, a)| {
-            keys[i + 1..]
-                .iter()
-                .find(|b| {
-                    let (ma, mb) = (&machines[a], &machines[*b]);
-                    !ma.cmids.is_disjoint(&mb.cmids) && !ma.files.is_disjoint(&mb.files)
-                })
-                .map(|b| (a.clone(), b.clone()))
+        // Only machines read from the same file can be one renamed machine: compare within files.
+        let mut by_file: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (key, m) in machines.iter() {
+            for file in &m.files {
+                by_file.entry(file.as_str()).or_default().push(key.as_str());
+            }
+        }
+        let pair = by_file.values().filter(|keys| keys.len() > 1).find_map(|keys| {
+            keys.iter().enumerate().find_map(|(i, a)| {
+                keys[i + 1..]
+                    .iter()
+                    .find(|b| !machines[*a].cmids.is_disjoint(&machines[**b].cmids))
+                    .map(|b| ((*a).to_string(), (*b).to_string()))
+            })
         });
         let Some((a, b)) = pair else { return };
         let (Some(first), Some(second)) = (machines.remove(&a), machines.remove(&b)) else { return };

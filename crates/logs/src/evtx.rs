@@ -10,8 +10,9 @@ use std::sync::Arc;
 use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use crate::decode::{KMS_CHANNEL, OUR_PROVIDERS, is_wanted_id};
-use crate::event::{RawEvent, ReadWarning};
-use crate::selector::{CHUNK_SIZE, Classified, select_chunk};
+use crate::event::{Origin, RawEvent, ReadWarning};
+use crate::selector::{CHUNK_SIZE, Classified, Fields, select_chunk};
+use crate::time::Timestamp;
 use crate::xml::parse_event;
 
 const FILE_HEADER: usize = 4096;
@@ -83,15 +84,20 @@ fn read_selected(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEven
         1
     };
     let per_worker = chunks.div_ceil(workers.max(1));
-    let runs: Vec<RunResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let (first, last) = (w * per_worker, ((w + 1) * per_worker).min(chunks));
-                scope.spawn(move || read_run(path, file_label, first, last))
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| RunResult::crashed(file_label))).collect()
-    });
+    // A small file is read through the handle already open, positioned after the header.
+    let runs: Vec<RunResult> = if workers == 1 {
+        vec![read_chunks(&mut file, file_label, 0, chunks)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (first, last) = (w * per_worker, ((w + 1) * per_worker).min(chunks));
+                    scope.spawn(move || read_run(path, file_label, first, last))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| RunResult::crashed(file_label))).collect()
+        })
+    };
     let mut records = 0;
     for run in runs {
         records += run.records;
@@ -124,33 +130,41 @@ impl RunResult {
 /// Selects and renders chunks `first..last` of the file.
 fn read_run(path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
     use std::io::{Seek, SeekFrom};
-    let mut run = RunResult::default();
     let start = FILE_HEADER as u64 + first * CHUNK_SIZE as u64;
     let opened = std::fs::File::open(path).and_then(|mut f| f.seek(SeekFrom::Start(start)).map(|_| f));
-    let mut file = match opened {
-        Ok(f) => f,
+    match opened {
+        Ok(mut file) => read_chunks(&mut file, file_label, first, last),
         Err(e) => {
-            return RunResult {
-                warnings: vec![ReadWarning {
-                    file: file_label.to_string(),
-                    offset: Some(start),
-                    message: format!("cannot read: {e}"),
-                }],
+            let message = format!("cannot read: {e}");
+            RunResult {
+                warnings: vec![ReadWarning { file: file_label.to_string(), offset: Some(start), message }],
                 ..RunResult::default()
-            };
+            }
         }
-    };
+    }
+}
+
+/// Reads chunks `first..last` from `file`, which is positioned at chunk `first`.
+fn read_chunks(file: &mut std::fs::File, file_label: &str, first: u64, last: u64) -> RunResult {
+    let mut run = RunResult::default();
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut chunk = vec![0u8; CHUNK_SIZE];
     for index in first..last {
         let offset = FILE_HEADER as u64 + index * CHUNK_SIZE as u64;
-        if read_up_to(&mut file, &mut chunk) < CHUNK_SIZE {
+        if read_up_to(file, &mut chunk) < CHUNK_SIZE {
             break;
         }
         if !chunk.starts_with(b"ElfChnk\0") {
             continue;
         }
         let selection = select_chunk(&chunk, might_be_ours);
+        // Events of one chunk go out in record order, however they were read.
+        let mut events: Vec<(u64, RawEvent)> = selection
+            .extracted
+            .iter()
+            .filter(|f| fields_interesting(f))
+            .map(|f| (f.header_record_id, raw_event(f, file_label)))
+            .collect();
         if selection.render_all || !selection.wanted.is_empty() {
             let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
             let chosen = |id| selection.render_all || wanted.contains(&id);
@@ -160,13 +174,15 @@ fn read_run(path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
                 &settings,
                 chosen,
                 file_label,
-                &mut |e| run.events.push(e),
+                &mut |id, e| events.push((id, e)),
                 &mut run.warnings,
             );
             run.records += if selection.render_all { rendered } else { selection.records };
         } else {
             run.records += selection.records;
         }
+        events.sort_by_key(|(id, _)| *id);
+        run.events.extend(events.into_iter().map(|(_, e)| e));
     }
     run
 }
@@ -190,7 +206,7 @@ fn render_chunk(
     settings: &Arc<ParserSettings>,
     chosen: impl Fn(u64) -> bool,
     file_label: &str,
-    on_event: &mut impl FnMut(RawEvent),
+    on_event: &mut impl FnMut(u64, RawEvent),
     warnings: &mut Vec<ReadWarning>,
 ) -> u64 {
     let warn = |message: String| ReadWarning { file: file_label.to_string(), offset: Some(offset), message };
@@ -218,7 +234,7 @@ fn render_chunk(
                 }
                 let id = record.event_record_id;
                 match record.into_xml() {
-                    Ok(xml) => deliver(&xml.data, id, file_label, on_event, warnings),
+                    Ok(xml) => deliver(&xml.data, id, file_label, &mut |e| on_event(id, e), warnings),
                     Err(e) => warnings.push(warn(format!("record {id}: {e}"))),
                 }
             }
@@ -226,6 +242,35 @@ fn render_chunk(
         }
     }
     count
+}
+
+/// The substring test of `deliver`, on fields read without rendering: the rendered XML would
+/// contain one of the strings exactly when one of these fields does.
+fn fields_interesting(f: &Fields) -> bool {
+    let texts =
+        [f.provider.as_str(), f.event_source_name.as_deref().unwrap_or(""), f.channel.as_str(), f.computer.as_str()];
+    texts.into_iter().chain(f.data.iter().map(String::as_str)).any(|t| INTERESTING.iter().any(|s| t.contains(s)))
+}
+
+/// FILETIME (100 ns since 1601-01-01) to seconds since 1970, as the XML SystemTime would read.
+fn filetime_to_timestamp(filetime: u64) -> Option<Timestamp> {
+    let seconds = i64::try_from(filetime / 10_000_000).ok()?;
+    Some(Timestamp(seconds - 11_644_473_600))
+}
+
+fn raw_event(f: &Fields, file_label: &str) -> RawEvent {
+    RawEvent {
+        event_id: f.event_id,
+        qualifiers: f.qualifiers,
+        provider: f.provider.clone(),
+        event_source_name: f.event_source_name.clone(),
+        channel: f.channel.clone(),
+        computer: f.computer.clone(),
+        time: f.filetime.and_then(filetime_to_timestamp),
+        record_id: f.record_id.or(Some(f.header_record_id)),
+        data: f.data.clone(),
+        origin: Origin { file: file_label.to_string(), offset: None },
+    }
 }
 
 /// The step both modes share: the cheap substring test, then the event XML parser.

@@ -86,7 +86,9 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> ScanOptions {
         ScanOptions {
-            threads: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            // Two readers per core: small files spend much of their time in open/read syscalls and
+            // thread hand-offs, which a second reader per core overlaps.
+            threads: 2 * std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             per_file_limit: Duration::from_secs(120),
             evtx_mode: evtx::Mode::default(),
         }
@@ -192,10 +194,11 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
             scope.spawn(|| {
+                let mut reader = Reader::spawn(options.evtx_mode);
                 loop {
                     let next = queue.lock().ok().and_then(|mut q| q.next());
                     let Some((index, job)) = next else { break };
-                    let result = read_guarded(job, options.per_file_limit, options.evtx_mode);
+                    let result = reader.read(job, options.per_file_limit, options.evtx_mode);
                     progress.files_done.fetch_add(1, Ordering::Relaxed);
                     progress.bytes_done.fetch_add(job.size, Ordering::Relaxed);
                     progress.hits.fetch_add(result.events.len() as u64, Ordering::Relaxed);
@@ -225,30 +228,56 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
     collected
 }
 
-/// Reads one file on a thread of its own, so a reader that hangs or panics costs a warning.
-fn read_guarded(job: &Job, limit: Duration, mode: evtx::Mode) -> FileResult {
-    let (tx, rx) = mpsc::channel();
-    let owned = job.clone();
-    let spawned = std::thread::Builder::new().name("actdoc-read".into()).spawn(move || {
-        let result = std::panic::catch_unwind(|| read_file(&owned, mode));
-        let _ = tx.send(result);
-    });
-    let file = job.path.display().to_string();
-    let failed = |message: String| FileResult {
-        warnings: vec![ReadWarning { file: file.clone(), offset: None, message }],
-        format: Some(Format::Unreadable),
-        ..FileResult::default()
-    };
-    if let Err(e) = spawned {
-        return failed(format!("cannot start a reader thread: {e}"));
+/// A reading thread that outlives its files, watched from outside: a file that panics the reader
+/// costs a warning; one that hangs it costs a warning and a new thread (the stuck one is left
+/// behind, as a thread cannot be killed). Spawning a thread per file cost more than reading
+/// small files.
+struct Reader {
+    jobs: Option<mpsc::Sender<Job>>,
+    results: mpsc::Receiver<std::thread::Result<FileResult>>,
+}
+
+impl Reader {
+    fn spawn(mode: evtx::Mode) -> Reader {
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (result_tx, result_rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new().name("actdoc-read".into()).spawn(move || {
+            for job in job_rx {
+                let result = std::panic::catch_unwind(|| read_file(&job, mode));
+                if result_tx.send(result).is_err() {
+                    break;
+                }
+            }
+        });
+        Reader { jobs: spawned.ok().map(|_| job_tx), results: result_rx }
     }
-    match rx.recv_timeout(limit) {
-        Ok(Ok(result)) => result,
-        Ok(Err(_)) => failed("the reader crashed on this file; it was skipped".into()),
-        Err(_) => failed(format!(
-            "gave up after {} s: the file may be corrupt in a way that loops the reader",
-            limit.as_secs()
-        )),
+
+    fn read(&mut self, job: &Job, limit: Duration, mode: evtx::Mode) -> FileResult {
+        let file = job.path.display().to_string();
+        let failed = |message: String| FileResult {
+            warnings: vec![ReadWarning { file: file.clone(), offset: None, message }],
+            format: Some(Format::Unreadable),
+            ..FileResult::default()
+        };
+        let Some(jobs) = &self.jobs else {
+            *self = Reader::spawn(mode);
+            return failed("cannot start a reader thread".into());
+        };
+        if jobs.send(job.clone()).is_err() {
+            *self = Reader::spawn(mode);
+            return failed("the reader thread stopped; the file was skipped".into());
+        }
+        match self.results.recv_timeout(limit) {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => failed("the reader crashed on this file; it was skipped".into()),
+            Err(_) => {
+                *self = Reader::spawn(mode);
+                failed(format!(
+                    "gave up after {} s: the file may be corrupt in a way that loops the reader",
+                    limit.as_secs()
+                ))
+            }
+        }
     }
 }
 

@@ -9,6 +9,34 @@
 //! §2.2.3 for the BinXML tokens.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+
+/// Keys are chunk offsets (small, distinct integers): a multiply is all the hashing they need,
+/// and SipHash showed up in profiles.
+#[derive(Default)]
+struct OffsetHasher(u64);
+
+impl Hasher for OffsetHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type OffsetMap<V> = HashMap<usize, V, BuildHasherDefault<OffsetHasher>>;
+
+/// Names decoded once per chunk: every element of every template shares the chunk's string table.
+type NameCache = OffsetMap<Rc<str>>;
 
 pub const CHUNK_SIZE: usize = 65536;
 const CHUNK_HEADER: usize = 512;
@@ -64,8 +92,29 @@ pub struct Selection {
     pub records: u64,
     /// Record IDs (from the record header) to render.
     pub wanted: Vec<u64>,
+    /// Wanted records read straight from their substitution values: no rendering needed.
+    pub extracted: Vec<Fields>,
     /// The chunk could not be walked (bad header, broken record chain): render all of it.
     pub render_all: bool,
+}
+
+/// The fields of a record the event XML parser would read, taken from the template and the
+/// substitution values. Only produced when every one of them is plain (strings, integers, a
+/// FILETIME): anything else is rendered instead, so both ways read the same.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// The record header's id (the EventRecordID element may differ in exported logs).
+    pub header_record_id: u64,
+    pub event_id: u16,
+    pub qualifiers: Option<u16>,
+    pub provider: String,
+    pub event_source_name: Option<String>,
+    pub channel: String,
+    pub computer: String,
+    /// TimeCreated as a FILETIME (100 ns since 1601).
+    pub filetime: Option<u64>,
+    pub record_id: Option<u64>,
+    pub data: Vec<String>,
 }
 
 /// Where a field's value comes from in a template.
@@ -82,6 +131,17 @@ struct TemplateInfo {
     provider: Slot,
     event_source_name: Slot,
     channel: Slot,
+    qualifiers: Slot,
+    computer: Slot,
+    time: Slot,
+    record_id: Slot,
+    /// One slot per `<Data>` of `<EventData>`, in document order.
+    data: Vec<Slot>,
+    /// Classic (`ReportEvent`) events carry their whole `<EventData>` as one nested BinXML value
+    /// in this slot, right under `<Event>`.
+    nested_data: Option<u16>,
+    /// False when the event data holds anything the slots cannot reproduce exactly.
+    data_plain: bool,
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -110,9 +170,15 @@ fn name_at(chunk: &[u8], offset: usize) -> Option<String> {
 
 /// Reads a name reference at `pos` (a u32 chunk offset, with the name inline right after it when
 /// the offset points there); returns the name and the position after the reference.
-fn name_ref(chunk: &[u8], pos: usize) -> Option<(String, usize)> {
+fn name_ref(chunk: &[u8], pos: usize, names: &mut NameCache) -> Option<(Rc<str>, usize)> {
     let offset = usize::try_from(u32_at(chunk, pos)?).ok()?;
-    let name = name_at(chunk, offset)?;
+    let name = if let Some(n) = names.get(&offset) {
+        Rc::clone(n)
+    } else {
+        let n: Rc<str> = name_at(chunk, offset)?.into();
+        names.insert(offset, Rc::clone(&n));
+        n
+    };
     let after = pos + 4;
     if offset == after {
         let len = usize::from(u16_at(chunk, offset + 6)?);
@@ -124,16 +190,23 @@ fn name_ref(chunk: &[u8], pos: usize) -> Option<(String, usize)> {
 
 /// Walks a template definition's BinXML (from `start`, `size` bytes) and notes where the fields
 /// we select on come from. `None` when the definition is not walkable.
-fn template_info(chunk: &[u8], start: usize, size: usize) -> Option<TemplateInfo> {
+fn template_info(chunk: &[u8], start: usize, size: usize, names: &mut NameCache) -> Option<TemplateInfo> {
     let end = start.checked_add(size)?.min(chunk.len());
     let mut info = TemplateInfo {
         event_id: Slot::Missing,
         provider: Slot::Missing,
         event_source_name: Slot::Missing,
         channel: Slot::Missing,
+        qualifiers: Slot::Missing,
+        computer: Slot::Missing,
+        time: Slot::Missing,
+        record_id: Slot::Missing,
+        data: Vec::new(),
+        nested_data: None,
+        data_plain: true,
     };
-    let mut stack: Vec<String> = Vec::new();
-    let mut attribute: Option<String> = None;
+    let mut stack: Vec<Rc<str>> = Vec::new();
+    let mut attribute: Option<Rc<str>> = None;
     let mut pos = start;
     while pos < end {
         let token = *chunk.get(pos)?;
@@ -143,10 +216,15 @@ fn template_info(chunk: &[u8], start: usize, size: usize) -> Option<TemplateInfo
             0x01 => {
                 let with_attributes = token & 0x40 != 0;
                 // dependency id (u16), data size (u32), then the name reference
-                let (name, after) = name_ref(chunk, pos + 7)?;
+                let (name, after) = name_ref(chunk, pos + 7, names)?;
                 pos = after + if with_attributes { 4 } else { 0 };
                 if stack.len() >= MAX_DEPTH {
                     return None;
+                }
+                match (&*name, stack.last().map(|s| &**s)) {
+                    ("Data", Some("EventData")) => info.data.push(Slot::Missing),
+                    ("UserData", _) | (_, Some("Data")) => info.data_plain = false,
+                    _ => {}
                 }
                 stack.push(name);
                 attribute = None;
@@ -167,12 +245,12 @@ fn template_info(chunk: &[u8], start: usize, size: usize) -> Option<TemplateInfo
                     return None;
                 }
                 let len = usize::from(u16_at(chunk, pos + 2)?);
-                let text = utf16_at(chunk, pos + 4, len)?;
-                assign(&mut info, &stack, attribute.as_deref(), Slot::Literal(text));
+                let literal = || utf16_at(chunk, pos + 4, len).map_or(Slot::Missing, Slot::Literal);
+                assign(&mut info, &stack, attribute.as_deref(), literal);
                 pos += 4 + len * 2;
             }
             0x06 => {
-                let (name, after) = name_ref(chunk, pos + 1)?;
+                let (name, after) = name_ref(chunk, pos + 1, names)?;
                 attribute = Some(name);
                 pos = after;
             }
@@ -181,10 +259,10 @@ fn template_info(chunk: &[u8], start: usize, size: usize) -> Option<TemplateInfo
                 pos += 3 + len * 2;
             }
             0x08 => pos += 3,
-            0x09 | 0x0a => pos = name_ref(chunk, pos + 1)?.1,
+            0x09 | 0x0a => pos = name_ref(chunk, pos + 1, names)?.1,
             0x0d | 0x0e => {
                 let index = u16_at(chunk, pos + 1)?;
-                assign(&mut info, &stack, attribute.as_deref(), Slot::Substitution(index));
+                assign(&mut info, &stack, attribute.as_deref(), || Slot::Substitution(index));
                 pos += 4;
             }
             _ => return None,
@@ -193,14 +271,34 @@ fn template_info(chunk: &[u8], start: usize, size: usize) -> Option<TemplateInfo
     Some(info)
 }
 
-fn assign(info: &mut TemplateInfo, stack: &[String], attribute: Option<&str>, slot: Slot) {
-    let element = stack.last().map(String::as_str);
-    let in_system = stack.iter().rev().nth(1).is_some_and(|p| p == "System");
+/// Records where a literal or substitution lands. `slot` is only called where the value is used:
+/// decoding the literals of every template (GUIDs, keywords …) would dominate the scan.
+fn assign(info: &mut TemplateInfo, stack: &[Rc<str>], attribute: Option<&str>, slot: impl FnOnce() -> Slot) {
+    let element = stack.last().map(|s| &**s);
+    let parent = stack.iter().rev().nth(1).map(|s| &**s);
+    let in_system = parent == Some("System");
     match (element, attribute) {
-        (Some("EventID"), None) if in_system => info.event_id = slot,
-        (Some("Provider"), Some("Name")) if in_system => info.provider = slot,
-        (Some("Provider"), Some("EventSourceName")) if in_system => info.event_source_name = slot,
-        (Some("Channel"), None) if in_system => info.channel = slot,
+        (Some("EventID"), None) if in_system => info.event_id = slot(),
+        (Some("EventID"), Some("Qualifiers")) if in_system => info.qualifiers = slot(),
+        (Some("Provider"), Some("Name")) if in_system => info.provider = slot(),
+        (Some("Provider"), Some("EventSourceName")) if in_system => info.event_source_name = slot(),
+        (Some("Channel"), None) if in_system => info.channel = slot(),
+        (Some("Computer"), None) if in_system => info.computer = slot(),
+        (Some("TimeCreated"), Some("SystemTime")) if in_system => info.time = slot(),
+        (Some("EventRecordID"), None) if in_system => info.record_id = slot(),
+        (Some("Data"), None) if parent == Some("EventData") => match info.data.last_mut() {
+            // One value per Data element; text mixed with values would render differently.
+            Some(last @ Slot::Missing) => *last = slot(),
+            _ => info.data_plain = false,
+        },
+        // Data's own attributes, and a Binary blob beside the Data (the event XML parser reads
+        // only Data), change nothing.
+        (Some("Data"), Some(_)) | (Some("Binary"), _) if parent == Some("EventData") => {}
+        (Some("Event"), None) if stack.len() == 1 => match (slot(), info.nested_data) {
+            (Slot::Substitution(i), None) => info.nested_data = Some(i),
+            _ => info.data_plain = false,
+        },
+        _ if stack.iter().any(|e| &**e == "EventData") => info.data_plain = false,
         _ => {}
     }
 }
@@ -222,6 +320,20 @@ impl<'a> Values<'a> {
         }
         let descriptors = pos + 4;
         Some(Values { chunk, descriptors, count, data: descriptors + count * 4 })
+    }
+
+    /// (type, chunk offset, size) of value `index`.
+    fn locate(&self, index: usize) -> Option<(u8, usize, usize)> {
+        if index >= self.count {
+            return None;
+        }
+        let mut offset = self.data;
+        for i in 0..index {
+            offset += usize::from(u16_at(self.chunk, self.descriptors + i * 4)?);
+        }
+        let size = usize::from(u16_at(self.chunk, self.descriptors + index * 4)?);
+        let value_type = *self.chunk.get(self.descriptors + index * 4 + 2)?;
+        Some((value_type, offset, size))
     }
 
     /// (type, bytes) of value `index`.
@@ -275,7 +387,8 @@ pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified<'_>) -> bool) -> S
         return selection;
     }
     let free = u32_at(chunk, 48).and_then(|f| usize::try_from(f).ok()).unwrap_or(0).min(chunk.len());
-    let mut templates: HashMap<usize, Option<TemplateInfo>> = HashMap::new();
+    let mut templates: OffsetMap<Option<TemplateInfo>> = OffsetMap::default();
+    let mut names = NameCache::default();
     let mut pos = CHUNK_HEADER;
     while pos + 24 <= free {
         let (Some(magic), Some(size)) = (u32_at(chunk, pos), u32_at(chunk, pos + 4)) else { break };
@@ -287,24 +400,211 @@ pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified<'_>) -> bool) -> S
         }
         selection.records += 1;
         let record_id = u64_at(chunk, pos + 8).unwrap_or(0);
-        let keep = match classify(chunk, pos + 24, &mut templates) {
-            Some(c) => wanted(&c),
-            None => true,
-        };
-        if keep {
-            selection.wanted.push(record_id);
+        match classify(chunk, pos + 24, &mut templates, &mut names) {
+            // Only the few wanted records are read out; the rest cost a classification.
+            Some((c, info, values)) if wanted(&c) => match extract(info, &values, c.event_id.unwrap_or_default()) {
+                Some(mut fields) => {
+                    fields.header_record_id = record_id;
+                    selection.extracted.push(fields);
+                }
+                None => selection.wanted.push(record_id),
+            },
+            Some(_) => {}
+            None => selection.wanted.push(record_id),
         }
         pos += size;
     }
     selection
 }
 
+fn is_null(slot: &Slot, values: &Values) -> bool {
+    matches!(slot, Slot::Substitution(i) if matches!(values.get(usize::from(*i)), Some((0x00, _))))
+}
+
+fn plain_string(slot: &Slot, values: &Values) -> Option<String> {
+    match slot {
+        Slot::Literal(s) => Some(s.clone()),
+        Slot::Missing => Some(String::new()),
+        Slot::Substitution(i) => match values.get(usize::from(*i))? {
+            (0x01, bytes) => utf16_at(bytes, 0, bytes.len() / 2),
+            _ => None,
+        },
+    }
+}
+
+/// A value only the renderer can turn into text.
+struct NeedsRendering;
+
+/// An attribute that renders only when its value is not null.
+fn optional_string(slot: &Slot, values: &Values) -> Result<Option<String>, NeedsRendering> {
+    if matches!(slot, Slot::Missing) || is_null(slot, values) {
+        return Ok(None);
+    }
+    plain_string(slot, values).map(Some).ok_or(NeedsRendering)
+}
+
+fn integer(slot: &Slot, values: &Values, value_type: u8) -> Result<Option<u64>, NeedsRendering> {
+    let value = match slot {
+        Slot::Missing => return Ok(None),
+        Slot::Literal(s) => s.trim().parse().ok(),
+        Slot::Substitution(i) => match values.get(usize::from(*i)) {
+            Some((0x00, _)) => return Ok(None),
+            Some((t, bytes)) if t == value_type => match bytes.len() {
+                2 => u16_at(bytes, 0).map(u64::from),
+                8 => u64_at(bytes, 0),
+                _ => None,
+            },
+            _ => None,
+        },
+    };
+    value.map(Some).ok_or(NeedsRendering)
+}
+
+/// The record's fields from its slots, or `None` when any of them needs the renderer.
+fn extract(info: &TemplateInfo, values: &Values, event_id: u16) -> Option<Fields> {
+    if !info.data_plain {
+        return None;
+    }
+    let mut data = Vec::with_capacity(info.data.len());
+    if let Some(slot) = info.nested_data {
+        if !info.data.is_empty() {
+            return None;
+        }
+        match values.locate(usize::from(slot))? {
+            (0x00, _, _) => {}
+            (0x21, start, size) => data = nested_event_data(values.chunk, start, size)?,
+            _ => return None,
+        }
+    }
+    for slot in &info.data {
+        push_data(slot, values, &mut data)?;
+    }
+    Some(Fields {
+        header_record_id: 0,
+        event_id,
+        qualifiers: integer(&info.qualifiers, values, 0x06).ok()?.and_then(|q| u16::try_from(q).ok()),
+        provider: optional_string(&info.provider, values).ok()?.unwrap_or_default(),
+        event_source_name: optional_string(&info.event_source_name, values).ok()?,
+        channel: plain_string(&info.channel, values)?.trim().to_string(),
+        computer: plain_string(&info.computer, values)?.trim().to_string(),
+        filetime: integer(&info.time, values, 0x11).ok()?,
+        record_id: integer(&info.record_id, values, 0x0a).ok()?,
+        data,
+    })
+}
+
+/// The `<Data>` text(s) one slot renders to: a string is one `<Data>`; a string array (how
+/// classic events pass their insertion strings) is one `<Data>` per element. A null may drop its
+/// element when rendered, so it (like any other type) is left to the renderer.
+fn push_data(slot: &Slot, values: &Values, data: &mut Vec<String>) -> Option<()> {
+    if let Slot::Substitution(i) = slot
+        && let Some((0x81, bytes)) = values.get(usize::from(*i))
+    {
+        let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        let mut parts: Vec<&[u16]> = units.split(|u| *u == 0).collect();
+        // Each element ends with a NUL, so the last split piece is the empty tail.
+        if parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        data.extend(parts.into_iter().map(String::from_utf16_lossy));
+        return Some(());
+    }
+    if is_null(slot, values) {
+        return None;
+    }
+    data.push(plain_string(slot, values)?);
+    Some(())
+}
+
+/// The `<Data>` texts of a nested BinXML `<EventData>` (no template, no dependency ids, literal
+/// string values). `None` for anything else: the renderer then reads the record.
+fn nested_event_data(chunk: &[u8], start: usize, size: usize) -> Option<Vec<String>> {
+    let end = start.checked_add(size)?.min(chunk.len());
+    // Most classic events nest a template instance of their own: EventData with Data (and Binary)
+    // filled from its values.
+    if chunk.get(start..start + 5)? == [0x0f, 0x01, 0x01, 0x00, 0x0c] {
+        let instance = start + 4;
+        let def_offset = usize::try_from(u32_at(chunk, instance + 6)?).ok()?;
+        let def_size = usize::try_from(u32_at(chunk, def_offset + 20)?).ok()?;
+        let mut after = instance + 10;
+        if def_offset == after {
+            after += 24 + def_size;
+        }
+        let info = template_info(chunk, def_offset + 24, def_size, &mut NameCache::default())?;
+        let values = Values::at(chunk, after)?;
+        if !info.data_plain || info.nested_data.is_some() || after > end {
+            return None;
+        }
+        let mut data = Vec::with_capacity(info.data.len());
+        for slot in &info.data {
+            push_data(slot, &values, &mut data)?;
+        }
+        return Some(data);
+    }
+    let mut names = NameCache::default();
+    let mut stack: Vec<Rc<str>> = Vec::new();
+    let mut data: Vec<String> = Vec::new();
+    let mut in_attribute = false;
+    let mut pos = start;
+    while pos < end {
+        let token = *chunk.get(pos)?;
+        match token & 0xBF {
+            0x00 => break,
+            0x0f => pos += 4,
+            0x01 => {
+                // data size (u32), then the name reference
+                let (name, after) = name_ref(chunk, pos + 5, &mut names)?;
+                pos = after + if token & 0x40 != 0 { 4 } else { 0 };
+                if stack.len() >= MAX_DEPTH {
+                    return None;
+                }
+                if &*name == "Data" && stack.last().is_some_and(|p| &**p == "EventData") {
+                    data.push(String::new());
+                }
+                stack.push(name);
+                in_attribute = false;
+            }
+            0x02 => {
+                in_attribute = false;
+                pos += 1;
+            }
+            0x03 | 0x04 => {
+                stack.pop();
+                in_attribute = false;
+                pos += 1;
+            }
+            0x05 => {
+                if *chunk.get(pos + 1)? != 0x01 {
+                    return None;
+                }
+                let len = usize::from(u16_at(chunk, pos + 2)?);
+                let text = utf16_at(chunk, pos + 4, len)?;
+                let in_data =
+                    stack.len() >= 2 && &*stack[stack.len() - 1] == "Data" && &*stack[stack.len() - 2] == "EventData";
+                match (in_attribute, in_data) {
+                    (false, true) => data.last_mut()?.push_str(&text),
+                    (false, false) if stack.iter().any(|e| &**e == "Data") => return None,
+                    _ => {}
+                }
+                pos += 4 + len * 2;
+            }
+            0x06 => {
+                pos = name_ref(chunk, pos + 1, &mut names)?.1;
+                in_attribute = true;
+            }
+            _ => return None,
+        }
+    }
+    Some(data)
+}
+
 /// Reads a record's BinXML prefix: fragment header, template instance, values.
 fn classify<'a>(
     chunk: &'a [u8],
     binxml: usize,
-    templates: &'a mut HashMap<usize, Option<TemplateInfo>>,
-) -> Option<Classified<'a>> {
+    templates: &'a mut OffsetMap<Option<TemplateInfo>>,
+    names: &mut NameCache,
+) -> Option<(Classified<'a>, &'a TemplateInfo, Values<'a>)> {
     if chunk.get(binxml..binxml + 4)? != [0x0f, 0x01, 0x01, 0x00] || *chunk.get(binxml + 4)? != 0x0c {
         return None;
     }
@@ -314,15 +614,19 @@ fn classify<'a>(
     if def_offset == after {
         after += 24 + def_size;
     }
-    let info =
-        templates.entry(def_offset).or_insert_with(|| template_info(chunk, def_offset + 24, def_size)).as_ref()?;
+    let info = templates
+        .entry(def_offset)
+        .or_insert_with(|| template_info(chunk, def_offset + 24, def_size, names))
+        .as_ref()?;
     let values = Values::at(chunk, after)?;
-    Some(Classified {
-        event_id: Some(resolve_event_id(&info.event_id, &values)?),
+    let event_id = resolve_event_id(&info.event_id, &values)?;
+    let classified = Classified {
+        event_id: Some(event_id),
         provider: resolve_text(&info.provider, &values),
         event_source_name: resolve_text(&info.event_source_name, &values),
         channel: resolve_text(&info.channel, &values),
-    })
+    };
+    Some((classified, info, values))
 }
 
 #[cfg(test)]

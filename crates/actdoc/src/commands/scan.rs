@@ -2,6 +2,7 @@
 //! findings: per machine the real error and what to do, per KMS host its count.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -28,11 +29,15 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
 
     let progress = Progress::default();
     let collected = std::thread::scope(|s| {
-        let bar = s.spawn(|| show_progress(&progress));
+        // Only a terminal gets a progress bar; it must not make a quick scan wait for its tick.
+        let bar = std::io::stderr().is_terminal().then(|| s.spawn(|| show_progress(&progress)));
         let mode = if args.full_parse { actdoc_logs::evtx::Mode::FullParse } else { actdoc_logs::evtx::Mode::Selector };
         let collected = scan(&args.paths, &ScanOptions { evtx_mode: mode, ..ScanOptions::default() }, &progress);
         progress.files_done.store(u64::MAX, Ordering::Relaxed);
-        let _ = bar.join();
+        if let Some(bar) = bar {
+            bar.thread().unpark();
+            let _ = bar.join();
+        }
         collected
     });
 
@@ -93,7 +98,7 @@ fn show_progress(progress: &Progress) {
             mib(progress.bytes_total.load(Ordering::Relaxed)),
             progress.hits.load(Ordering::Relaxed)
         ));
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::park_timeout(Duration::from_millis(100));
     }
     bar.finish_and_clear();
 }
