@@ -1,0 +1,64 @@
+//! Property tests over the readers: no input panics the event XML reader or the EVTX selector, a
+//! well-formed event round-trips its fields, and a record chain in a chunk is walked whole.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use actdoc_logs::selector::{CHUNK_SIZE, select_chunk};
+use actdoc_logs::xml::read_events;
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn the_xml_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let mut events = Vec::new();
+        let _ = read_events(bytes.as_slice(), "x.xml", |e| events.push(e));
+    }
+
+    #[test]
+    fn xml_that_looks_like_events_never_panics(body in "(<Event>|</Event>|<EventID>[0-9]{0,6}</EventID>|<Data>[^<]{0,8}</Data>|<System>|</System>|<EventData>|</EventData>|&amp;|&#x4e2d;|<!--|-->|'|\"){0,24}") {
+        let mut events = Vec::new();
+        let _ = read_events(body.as_bytes(), "x.xml", |e| events.push(e));
+    }
+
+    #[test]
+    fn a_well_formed_event_round_trips(id in 0u16..=u16::MAX, computer in "[A-Za-z0-9.-]{1,20}", data in proptest::collection::vec("[ -;=?-~]{0,12}", 0..4), quote in prop_oneof![Just('\''), Just('"')]) {
+        let datas: String = data.iter().map(|d| format!("<Data>{}</Data>", d.replace('&', "&amp;"))).collect();
+        let xml = format!("<Event><System><Provider Name={quote}P{quote}/><EventID>{id}</EventID><Computer>{computer}</Computer></System><EventData>{datas}</EventData></Event>");
+        let mut events = Vec::new();
+        let warnings = read_events(xml.as_bytes(), "x.xml", |e| events.push(e));
+        prop_assert!(warnings.is_empty(), "{:?}", warnings);
+        prop_assert_eq!(events.len(), 1);
+        prop_assert_eq!(events[0].event_id, id);
+        prop_assert_eq!(&events[0].computer, &computer);
+        prop_assert_eq!(&events[0].data, &data);
+    }
+
+    #[test]
+    fn the_selector_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2000), free in 0u32..70_000) {
+        let mut chunk = vec![0u8; CHUNK_SIZE];
+        chunk[..8].copy_from_slice(b"ElfChnk\0");
+        chunk[48..52].copy_from_slice(&free.to_le_bytes());
+        chunk[512..512 + bytes.len()].copy_from_slice(&bytes);
+        let _ = select_chunk(&chunk, |_| true);
+        let _ = select_chunk(&bytes, |_| true);
+    }
+
+    #[test]
+    fn records_with_unknown_bodies_are_selected_for_rendering(sizes in proptest::collection::vec(28usize..400, 1..20)) {
+        let mut chunk = vec![0u8; CHUNK_SIZE];
+        chunk[..8].copy_from_slice(b"ElfChnk\0");
+        let mut pos = 512;
+        for (i, size) in sizes.iter().enumerate() {
+            chunk[pos..pos + 4].copy_from_slice(&0x2a2au32.to_le_bytes());
+            chunk[pos + 4..pos + 8].copy_from_slice(&(*size as u32).to_le_bytes());
+            chunk[pos + 8..pos + 16].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            pos += size;
+        }
+        chunk[48..52].copy_from_slice(&(pos as u32).to_le_bytes());
+        let s = select_chunk(&chunk, |_| false);
+        prop_assert_eq!(s.records as usize, sizes.len());
+        // Bodies that are not template instances cannot be classified: they go to the renderer.
+        prop_assert_eq!(s.wanted.len(), sizes.len());
+    }
+}
