@@ -23,7 +23,12 @@ proptest! {
 
     #[test]
     fn a_well_formed_event_round_trips(id in 0u16..=u16::MAX, computer in "[A-Za-z0-9.-]{1,20}", data in proptest::collection::vec("[ -;=?-~]{0,12}", 0..4), quote in prop_oneof![Just('\''), Just('"')]) {
-        let datas: String = data.iter().map(|d| format!("<Data>{}</Data>", d.replace('&', "&amp;"))).collect();
+        let datas = data.iter().fold(String::new(), |mut out, d| {
+            out.push_str("<Data>");
+            out.push_str(&d.replace('&', "&amp;"));
+            out.push_str("</Data>");
+            out
+        });
         let xml = format!("<Event><System><Provider Name={quote}P{quote}/><EventID>{id}</EventID><Computer>{computer}</Computer></System><EventData>{datas}</EventData></Event>");
         let mut events = Vec::new();
         let warnings = read_events(xml.as_bytes(), "x.xml", |e| events.push(e));
@@ -51,11 +56,11 @@ proptest! {
         let mut pos = 512;
         for (i, size) in sizes.iter().enumerate() {
             chunk[pos..pos + 4].copy_from_slice(&0x2a2au32.to_le_bytes());
-            chunk[pos + 4..pos + 8].copy_from_slice(&(*size as u32).to_le_bytes());
-            chunk[pos + 8..pos + 16].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            chunk[pos + 4..pos + 8].copy_from_slice(&u32::try_from(*size).unwrap().to_le_bytes());
+            chunk[pos + 8..pos + 16].copy_from_slice(&(u64::try_from(i).unwrap() + 1).to_le_bytes());
             pos += size;
         }
-        chunk[48..52].copy_from_slice(&(pos as u32).to_le_bytes());
+        chunk[48..52].copy_from_slice(&u32::try_from(pos).unwrap().to_le_bytes());
         let s = select_chunk(&chunk, |_| false);
         prop_assert_eq!(s.records as usize, sizes.len());
         // Bodies that are not template instances cannot be classified: they go to the renderer.
