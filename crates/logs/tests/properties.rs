@@ -62,7 +62,7 @@ proptest! {
         }
         chunk[48..52].copy_from_slice(&u32::try_from(pos).unwrap().to_le_bytes());
         let s = select_chunk(&chunk, |_| false);
-        prop_assert_eq!(s.records as usize, sizes.len());
+        prop_assert_eq!(s.records, sizes.len() as u64);
         // Bodies that are not template instances cannot be classified: they go to the renderer.
         prop_assert_eq!(s.wanted.len(), sizes.len());
     }
