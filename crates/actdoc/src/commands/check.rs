@@ -57,24 +57,35 @@ pub(crate) fn run(args: &CheckArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     let report = runtime.block_on(run_checks(&options));
 
-    let views: Vec<CheckView> = report.checks.iter().map(|c| view(c, kb, out.lang)).collect();
-    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
-    let summary = Summary { pass: count(Status::Pass), warn: count(Status::Warn), fail: count(Status::Fail) };
-    let failed = summary.fail > 0;
+    let failed = report.checks.iter().any(|c| c.status == Status::Fail);
     match out.format {
-        Format::Json => output::print_json(&View {
-            summary,
-            checks: views,
-            dns: &report.dns,
-            discoveries: &report.discoveries,
-            targets: &report.targets,
-            clock: report.clock.as_ref(),
-            timeout_ms: report.timeout_ms,
-            elapsed_ms: report.elapsed_ms,
-        })?,
-        Format::Text | Format::Csv | Format::Html => output::print_text(&render(&views, &summary, &report, out))?,
+        Format::Json => output::print_json(&json_view(&report, kb, out.lang))?,
+        Format::Text | Format::Csv | Format::Html => {
+            let views: Vec<CheckView> = report.checks.iter().map(|c| view(c, kb, out.lang)).collect();
+            output::print_text(&render(&views, &summary(&report), &report, out))?;
+        }
     }
     Ok(output::exit(if failed { output::PROBLEM } else { output::OK }))
+}
+
+fn summary(report: &CheckReport) -> Summary {
+    let count = |s: Status| report.checks.iter().filter(|c| c.status == s).count();
+    Summary { pass: count(Status::Pass), warn: count(Status::Warn), fail: count(Status::Fail) }
+}
+
+/// The JSON document of `check --json`, also what `serve` answers on /api/v1/check.
+pub(crate) fn json_view(report: &CheckReport, kb: &Kb, lang: Lang) -> serde_json::Value {
+    let view = View {
+        summary: summary(report),
+        checks: report.checks.iter().map(|c| view(c, kb, lang)).collect(),
+        dns: &report.dns,
+        discoveries: &report.discoveries,
+        targets: &report.targets,
+        clock: report.clock.as_ref(),
+        timeout_ms: report.timeout_ms,
+        elapsed_ms: report.elapsed_ms,
+    };
+    serde_json::to_value(&view).unwrap_or_default()
 }
 
 fn options(args: &CheckArgs) -> Result<CheckOptions> {
