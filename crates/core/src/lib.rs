@@ -15,6 +15,7 @@ mod lang;
 pub mod names;
 mod products;
 mod search;
+pub mod time;
 
 pub use activation_type::ActivationType;
 pub use decode::{Decoded, NtSeverity, NtStatusView, Severity};

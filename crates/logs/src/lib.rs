@@ -13,5 +13,6 @@ pub mod scan;
 pub mod selector;
 pub mod slmgr;
 mod texts;
-pub mod time;
+/// Timestamps live in the core crate, which the report renderer shares.
+pub use actdoc_core::time;
 pub mod xml;

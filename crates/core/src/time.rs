@@ -1,5 +1,6 @@
-//! Timestamps as the logs write them, to UTC seconds and back to RFC 3339. Only what the analysis
-//! needs: ordering, 30-day windows and the 4-hour skew window.
+//! Timestamps as the logs write them, to UTC seconds and back to RFC 3339: what the analysis needs
+//! (ordering, 30-day and 4-hour windows) and what the report's timeline prints. No time zones: the
+//! logs and the report are UTC.
 
 /// Seconds since 1970-01-01T00:00:00Z.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +70,14 @@ impl Timestamp {
         let (h, mi) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
         let s = t.next().map_or(Some(0), |s| s.parse().ok())?;
         Timestamp::from_civil(y, mo, day, h, mi, s)
+    }
+
+    /// Year, month, day, hour, minute, second (UTC).
+    pub fn civil(self) -> (i64, i64, i64, i64, i64, i64) {
+        let days = self.0.div_euclid(DAY);
+        let secs = self.0.rem_euclid(DAY);
+        let (y, m, d) = civil_from_days(days);
+        (y, m, d, secs / HOUR, (secs % HOUR) / 60, secs % 60)
     }
 
     pub fn to_rfc3339(self) -> String {
