@@ -99,6 +99,14 @@ pub(crate) enum Command {
                             actdoc scan slmgr-dlv.txt --json\n\n\
                             Exit status: 0 nothing wrong, 1 findings, 2 usage error or nothing readable.")]
     Scan(ScanArgs),
+    /// Run the web app and JSON API for a helpdesk (pages, /api/v1, OpenAPI at /api/openapi.json)
+    #[command(
+        after_help = "Examples:\n  actdoc serve                                    http://127.0.0.1:8080/ for this machine\n  \
+                            actdoc serve --listen 0.0.0.0:8080 --token $(openssl rand -hex 24)\n  \
+                            actdoc serve --redact --upload-limit 128 --allow-checks contoso.com,kms01.contoso.com\n\n\
+                            Listening beyond loopback needs --token (or ACTDOC_TOKEN), or an explicit --no-auth."
+    )]
+    Serve(ServeArgs),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
     #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
     Keys(KeysArgs),
@@ -172,6 +180,28 @@ pub(crate) struct ScanArgs {
     /// (slower; the reference the fast path is checked against)
     #[arg(long)]
     pub(crate) full_parse: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
+    pub(crate) listen: String,
+    /// Require `Authorization: Bearer TOKEN` on every request (16+ characters)
+    #[arg(long, env = "ACTDOC_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// Allow listening beyond loopback without a token (only behind your own authenticating proxy)
+    #[arg(long, conflicts_with = "token")]
+    pub(crate) no_auth: bool,
+    /// Largest upload accepted, in MiB
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub(crate) upload_limit: usize,
+    /// Hide machine names and CMIDs in analysis results
+    #[arg(long)]
+    pub(crate) redact: bool,
+    /// Let the web app run network checks, only against these hosts and domains (comma-separated)
+    #[arg(long, value_name = "HOST|DOMAIN,...")]
+    pub(crate) allow_checks: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod list;
 mod man;
 mod scan;
 mod search;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::List(args) => list::run(&args, kb()?, &out),
         Command::Keys(args) => keys::run(&args, &out),
         Command::Check(args) => check::run(&args, kb()?, &out),
+        Command::Serve(args) => serve::run(&args, kb()?, &out),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Man => man::run(),
     }

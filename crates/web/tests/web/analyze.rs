@@ -1,0 +1,297 @@
+//! Analysis of uploads, compared with what the library gives `actdoc scan` for the same files:
+//! the API's JSON, the page flow (upload, results, the report page, the JSON download), pasted
+//! text, folders, redaction, and the server's own paths never showing.
+
+use std::path::Path;
+
+use actdoc_core::{Kb, Lang, Products};
+use actdoc_logs::analysis::{Options, analyse};
+use actdoc_logs::scan::{Progress, ScanOptions, scan};
+use actdoc_report::Report;
+use actdoc_web::{WebConfig, router};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{FAILING_EVTX, app, corpus, fixture, fleet_parts, get, post_multipart, send};
+
+/// What `actdoc scan PATH` reports, with file paths made relative to `base` and the source label
+/// of loose files named as the upload names them.
+fn library_report(path: &Path, base: &Path, lang: Lang) -> Report {
+    let kb = Kb::embedded().unwrap();
+    let products = Products::embedded().unwrap();
+    let collected = scan(&[path.to_path_buf()], &ScanOptions::default(), &Progress::default());
+    let mut report = analyse(
+        &collected,
+        &Options { kb, products, lang, as_of: None, generated_by: format!("actdoc {}", env!("CARGO_PKG_VERSION")) },
+    );
+    let prefix = format!("{}/", base.display());
+    let strip = |s: &mut String| *s = s.replace(&prefix, "");
+    for s in &mut report.sources {
+        strip(&mut s.path);
+    }
+    for f in &mut report.findings {
+        f.evidence.iter_mut().for_each(|e| strip(&mut e.file));
+    }
+    for w in &mut report.warnings {
+        strip(&mut w.file);
+    }
+    report
+}
+
+fn as_json(report: &Report) -> Value {
+    serde_json::to_value(report).unwrap()
+}
+
+#[tokio::test]
+async fn an_evtx_upload_gives_the_same_json_as_scan() {
+    let path = corpus(FAILING_EVTX);
+    let bytes = std::fs::read(&path).unwrap();
+    let answer = post_multipart(&app(), "/api/v1/analyze", &[("files", Some(FAILING_EVTX), &bytes)]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let mut expected = library_report(&path, path.parent().unwrap(), Lang::En);
+    // A loose file's source is its folder: the upload folder here, the corpus folder there.
+    expected.machines.iter_mut().for_each(|m| m.source = "upload".into());
+    assert_eq!(answer.json(), as_json(&expected));
+    let body = answer.json();
+    assert_eq!(body["findings"][0]["kind"], json!("activation_failed"));
+    assert_eq!(body["findings"][0]["code"], json!("0x80072EE7"));
+    assert_eq!(body["machines"][0]["machine"], json!("FUKUSUKE16E9"));
+    assert_eq!(body["sources"][0]["path"], json!(FAILING_EVTX));
+}
+
+#[tokio::test]
+async fn a_raw_body_is_one_file_read_by_its_content() {
+    let bytes = std::fs::read(corpus(FAILING_EVTX)).unwrap();
+    let answer = send(
+        &app(),
+        Request::post("/api/v1/analyze?lang=zh-CN")
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(bytes))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = answer.json();
+    assert_eq!(body["lang"], json!("zh-CN"));
+    assert_eq!(
+        body["sources"][0],
+        json!({"path": "request-body", "format": "evtx", "records": body["sources"][0]["records"], "hits": body["sources"][0]["hits"]})
+    );
+    assert_eq!(body["findings"][0]["code"], json!("0x80072EE7"));
+}
+
+#[tokio::test]
+async fn a_folder_upload_reads_like_scan_of_the_folder() {
+    let parts = fleet_parts();
+    let refs: Vec<(&str, Option<&str>, &[u8])> =
+        parts.iter().map(|(name, bytes)| ("folder", Some(name.as_str()), bytes.as_slice())).collect();
+    let answer = post_multipart(&app(), "/api/v1/analyze", &refs).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let fleet = fixture("fleet");
+    let expected = library_report(&fleet, fleet.parent().unwrap(), Lang::En);
+    assert_eq!(answer.json(), as_json(&expected));
+    let body = answer.json();
+    assert_eq!(body["summary"]["machines"], json!(5));
+    assert_eq!(body["machines"][0]["source"], json!("pc-a"));
+    assert!(body["findings"].as_array().unwrap().iter().any(|f| f["kind"] == json!("cloned_cmid")));
+}
+
+#[tokio::test]
+async fn pasted_slmgr_output_is_read() {
+    // Saved slmgr output is UTF-16 as PowerShell's `>` writes it: it comes as a file.
+    let slmgr = std::fs::read(fixture("slmgr/ws01/slmgr.txt")).unwrap();
+    let as_file = post_multipart(&app(), "/api/v1/analyze", &[("files", Some("slmgr.txt"), &slmgr)]).await;
+    assert_eq!(as_file.status, StatusCode::OK, "{}", as_file.body);
+    assert_eq!(as_file.json()["sources"][0]["format"], json!("slmgr_text"));
+    let text = "Name: Windows(R), Enterprise edition\r\nDescription: Windows(R) Operating System, VOLUME_KMSCLIENT channel\r\n\
+                License Status: Notification\r\nNotification Reason: 0xC004F034.\r\n";
+    let pasted = post_multipart(&app(), "/api/v1/analyze", &[("text", None, text.as_bytes())]).await;
+    assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
+    assert_eq!(
+        pasted.json()["sources"][0],
+        json!({"path": "pasted.txt", "format": "slmgr_text", "records": 1, "hits": 1})
+    );
+}
+
+#[tokio::test]
+async fn what_cannot_be_read_is_a_422_naming_each_file() {
+    let answer = post_multipart(&app(), "/api/v1/analyze", &[("files", Some("notes.txt"), b"just some words")]).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = answer.json();
+    assert!(body["error"].as_str().unwrap().contains("nothing readable"));
+    assert_eq!(body["warnings"][0]["file"], json!("notes.txt"));
+}
+
+#[tokio::test]
+async fn bad_requests_are_400s_that_say_why() {
+    let app = app();
+    for (parts, says) in [
+        (vec![("text", None, &b" "[..])], "nothing to analyze"),
+        (vec![("surprise", None, &b"x"[..])], "unknown form field `surprise`"),
+        (
+            vec![("as_of", None, &b"yesterday"[..]), ("text", None, &b"License Status: Licensed"[..])],
+            "as_of `yesterday`",
+        ),
+        (vec![("lang", None, &b"fr"[..]), ("text", None, &b"License Status: Licensed"[..])], "fr"),
+    ] {
+        let answer = post_multipart(&app, "/api/v1/analyze", &parts).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{says}: {}", answer.body);
+        assert!(answer.body.contains(says), "{says}: {}", answer.body);
+    }
+    let empty = send(&app, Request::post("/api/v1/analyze").body(Body::empty()).unwrap()).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    let broken = send(
+        &app,
+        Request::post("/api/v1/analyze")
+            .header("content-type", "multipart/form-data; boundary=x")
+            .body(Body::from("garbage"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_page_flow_uploads_once_and_shows_the_same_report_as_scan() {
+    let app = app();
+    let path = corpus(FAILING_EVTX);
+    let bytes = std::fs::read(&path).unwrap();
+    let posted = post_multipart(
+        &app,
+        "/analyze",
+        &[
+            ("lang", None, b"en"),
+            ("text", None, b""),
+            ("files", Some(FAILING_EVTX), &bytes),
+            ("folder", Some(""), b""),
+            ("as_of", None, b""),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let location = posted.location().to_string();
+    assert!(location.starts_with("/analyze/") && location.ends_with("?lang=en"), "{location}");
+    let id = location.trim_start_matches("/analyze/").trim_end_matches("?lang=en").to_string();
+
+    let results = get(&app, &location).await;
+    assert_eq!(results.status, StatusCode::OK);
+    assert!(results.body.contains("FUKUSUKE16E9: activation fails with 0x80072EE7"), "{}", results.body);
+    assert!(results.body.contains("href=\"/codes/0x80072EE7\""));
+    assert!(results.body.contains(&format!("href=\"/analyze/{id}/report?lang=en\"")));
+
+    let mut expected = library_report(&path, path.parent().unwrap(), Lang::En);
+    expected.machines.iter_mut().for_each(|m| m.source = "upload".into());
+    let report = get(&app, &format!("/analyze/{id}/report?lang=en")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert_eq!(report.body, actdoc_report::html::render(&expected), "the page scan --format html writes");
+    assert!(report.header("content-disposition").is_empty());
+    let download = get(&app, &format!("/analyze/{id}/report?lang=en&download=1")).await;
+    assert!(download.header("content-disposition").starts_with("attachment"));
+
+    let json = get(&app, &format!("/analyze/{id}/report.json?lang=en")).await;
+    assert_eq!(json.header("content-disposition"), "attachment; filename=\"actdoc-report.json\"");
+    assert_eq!(json.json(), as_json(&expected));
+
+    // The same analysis reads in Chinese without uploading again.
+    let zh = get(&app, &format!("/analyze/{id}?lang=zh-CN")).await;
+    assert!(zh.body.contains("<html lang=\"zh-CN\">") && zh.body.contains("发现"));
+    let zh_json = get(&app, &format!("/analyze/{id}/report.json?lang=zh-CN")).await;
+    assert_eq!(zh_json.json()["lang"], json!("zh-CN"));
+
+    assert_eq!(get(&app, "/analyze/ffffffffffffffffffffffffffffffff").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/analyze/..%2F..%2Fetc%2Fpasswd").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_page_says_what_went_wrong_in_the_form() {
+    let app = app();
+    let empty = post_multipart(&app, "/analyze", &[("lang", None, b"zh-CN"), ("text", None, b"")]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.body.contains("没有可分析的内容") && empty.body.contains("enctype=\"multipart/form-data\""));
+    let unreadable = post_multipart(&app, "/analyze", &[("files", Some("junk.txt"), b"hello there")]).await;
+    assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unreadable.body.contains("junk.txt") && unreadable.body.contains("Nothing readable"),
+        "{}",
+        unreadable.body
+    );
+}
+
+#[tokio::test]
+async fn the_servers_own_paths_never_show() {
+    let bytes = std::fs::read(corpus(FAILING_EVTX)).unwrap();
+    let parts = fleet_parts();
+    let mut refs: Vec<(&str, Option<&str>, &[u8])> =
+        parts.iter().map(|(name, bytes)| ("files", Some(name.as_str()), bytes.as_slice())).collect();
+    refs.push(("files", Some("../../escape.evtx"), &bytes));
+    refs.push(("files", Some("broken.xml"), b"<Events><Event><System>"));
+    let answer = post_multipart(&app(), "/api/v1/analyze", &refs).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let temp = std::env::temp_dir().display().to_string();
+    assert!(!answer.body.contains(&temp) && !answer.body.contains("actdoc-upload-"), "{}", answer.body);
+    let body = answer.json();
+    let sources: Vec<&str> = body["sources"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert!(sources.contains(&"escape.evtx") && sources.contains(&"fleet/pc-a/Application.xml"), "{sources:?}");
+}
+
+#[tokio::test]
+async fn redaction_hides_names_hosts_domains_and_cmids_everywhere() {
+    let app = router(WebConfig { redact: true, ..WebConfig::default() });
+    let bytes = std::fs::read(corpus(FAILING_EVTX)).unwrap();
+    let healthy = std::fs::read(corpus("anotherc0ne__EventLog__Application.evtx")).unwrap();
+    let parts = fleet_parts();
+    let mut refs: Vec<(&str, Option<&str>, &[u8])> =
+        parts.iter().map(|(name, bytes)| ("files", Some(name.as_str()), bytes.as_slice())).collect();
+    refs.push(("files", Some("FUKUSUKE16E9/Application.evtx"), &bytes));
+    refs.push(("files", Some("aslwinclient/Application.evtx"), &healthy));
+    let answer = post_multipart(&app, "/api/v1/analyze", &refs).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+
+    let secrets = [
+        "pc-a",
+        "pc-b",
+        "pc-lost",
+        "pc-old",
+        "pc-skew",
+        "kms01",
+        "contoso",
+        "fukusuke16e9",
+        "aslwinclient",
+        "aperture.sci",
+        "169.254.169.251",
+        "dddddddd-0000",
+        "eeeeeeee-0000",
+        "cccccccc-0000",
+        "d02f0758",
+    ];
+    let json_text = answer.body.to_ascii_lowercase();
+    for secret in secrets {
+        assert!(!json_text.contains(secret), "`{secret}` leaked: {}", answer.body);
+    }
+    let body = answer.json();
+    let machines: Vec<&str> =
+        body["machines"].as_array().unwrap().iter().map(|m| m["machine"].as_str().unwrap()).collect();
+    assert!(machines.iter().all(|m| m.starts_with("machine-")), "{machines:?}");
+    assert!(body["kms_hosts"][0]["host"].as_str().unwrap().starts_with("kms-host-"));
+    // The cloned image is still one CMID under two machines.
+    let clone = body["findings"].as_array().unwrap().iter().find(|f| f["kind"] == json!("cloned_cmid")).unwrap();
+    let cmids: Vec<&str> = body["machines"].as_array().unwrap().iter().filter_map(|m| m["cmid"].as_str()).collect();
+    let shared = cmids.iter().find(|c| cmids.iter().filter(|d| d == c).count() == 2).unwrap();
+    assert!(shared.starts_with("cmid-") && clone["title"].as_str().unwrap().contains(shared), "{clone}");
+
+    // The page flow and the HTML report are redacted the same way.
+    let posted = post_multipart(&app, "/analyze", &refs).await;
+    let results = get(&app, posted.location()).await;
+    let id = posted.location().trim_start_matches("/analyze/").split('?').next().unwrap().to_string();
+    let report = get(&app, &format!("/analyze/{id}/report")).await;
+    for page in [&results.body, &report.body] {
+        let lower = page.to_ascii_lowercase();
+        for secret in secrets {
+            assert!(!lower.contains(secret), "`{secret}` leaked in a page");
+        }
+    }
+    assert!(report.body.contains("machine-1"));
+    let form = get(&app, "/analyze").await;
+    assert!(form.body.contains("pseudonyms"), "the form says names are hidden");
+}

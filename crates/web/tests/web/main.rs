@@ -1,0 +1,14 @@
+//! The web app as a browser or a script meets it: every route and status, the security headers,
+//! the token, the upload limit (also over a real socket), analysis of real logs, redaction, the
+//! network-check allow-list and the OpenAPI document. Everything but the socket tests goes through
+//! `tower::ServiceExt::oneshot` on the router.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod analyze;
+mod api;
+mod checks;
+mod limits;
+mod openapi;
+mod pages;
+mod security;
+mod support;
