@@ -23,6 +23,23 @@ pub enum NtSeverity {
     Error,
 }
 
+impl NtSeverity {
+    /// The word for it in each language, for pages and terminal output.
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        use crate::Lang::{En, ZhCn};
+        match (self, lang) {
+            (NtSeverity::Success, En) => "success",
+            (NtSeverity::Informational, En) => "informational",
+            (NtSeverity::Warning, En) => "warning",
+            (NtSeverity::Error, En) => "error",
+            (NtSeverity::Success, ZhCn) => "成功",
+            (NtSeverity::Informational, ZhCn) => "信息",
+            (NtSeverity::Warning, ZhCn) => "警告",
+            (NtSeverity::Error, ZhCn) => "错误",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NtStatusView {
     pub severity: NtSeverity,

@@ -5,7 +5,7 @@ use std::io::Read as _;
 use std::process::ExitCode;
 
 use actdoc_core::names::NameSource;
-use actdoc_core::{Explanation, Kb, Lang, NtSeverity, NtStatusView, Severity, explain};
+use actdoc_core::{Explanation, Kb, Lang, NtStatusView, Severity, explain};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
@@ -210,19 +210,6 @@ fn render(text: &mut String, e: &Explanation, out: &Output) {
     }
 }
 
-fn nt_severity(severity: NtSeverity, lang: Lang) -> &'static str {
-    match (severity, lang) {
-        (NtSeverity::Success, Lang::En) => "success",
-        (NtSeverity::Informational, Lang::En) => "informational",
-        (NtSeverity::Warning, Lang::En) => "warning",
-        (NtSeverity::Error, Lang::En) => "error",
-        (NtSeverity::Success, Lang::ZhCn) => "成功",
-        (NtSeverity::Informational, Lang::ZhCn) => "信息",
-        (NtSeverity::Warning, Lang::ZhCn) => "警告",
-        (NtSeverity::Error, Lang::ZhCn) => "错误",
-    }
-}
-
 fn structure(e: &Explanation, lang: Lang) -> String {
     let d = &e.decoded;
     let facility = d.facility_name.map_or_else(|| d.facility.to_string(), |n| format!("{} {n}", d.facility));
@@ -257,7 +244,7 @@ fn structure(e: &Explanation, lang: Lang) -> String {
     let nt_relevant = e.name.is_none() || e.name_source == Some(NameSource::Ntstatus);
     if let Some(NtStatusView { severity, facility, facility_name, .. }) = d.ntstatus.as_ref().filter(|_| nt_relevant) {
         let name = facility_name.map_or_else(|| format!("0x{facility:03X}"), |n| format!("0x{facility:03X} {n}"));
-        let severity = nt_severity(*severity, lang);
+        let severity = severity.label(lang);
         let _ = match lang {
             Lang::En => write!(s, "; as NTSTATUS: {severity}, facility {name}"),
             Lang::ZhCn => write!(s, "；按 NTSTATUS：{severity}，设施 {name}"),

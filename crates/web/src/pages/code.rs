@@ -4,8 +4,8 @@
 //! unnamed code gets. Its stable address is `/codes/0xC004F074` whatever the reader typed.
 
 use actdoc_core::{
-    ActivationType, Decoded, Entry, Explanation, Lang, NtSeverity, ReadingKind, SearchHit, Severity, explain,
-    format_code, names, parse_code,
+    ActivationType, Decoded, Entry, Explanation, Lang, ReadingKind, SearchHit, Severity, explain, format_code, names,
+    parse_code,
 };
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -140,7 +140,7 @@ fn one(app: &Shared, ctx: &Ctx, e: &Explanation) -> Response {
         }
         section #structure {
             h2 { (t.structure) }
-            (structure(t, &e.decoded, e.value))
+            (structure(t, ctx.lang, &e.decoded, e.value))
         }
         @if e.readings.len() > 1 {
             section #readings {
@@ -214,7 +214,7 @@ fn yes_no(t: &Text, b: bool) -> &'static str {
     if b { t.yes } else { t.no }
 }
 
-fn structure(t: &Text, d: &Decoded, value: u32) -> Markup {
+fn structure(t: &Text, lang: Lang, d: &Decoded, value: u32) -> Markup {
     let severity = match d.severity {
         Severity::Failure => t.failure,
         Severity::Success => t.success,
@@ -239,7 +239,7 @@ fn structure(t: &Text, d: &Decoded, value: u32) -> Markup {
             @if let Some(nt) = &d.ntstatus {
                 dt { (t.as_ntstatus) }
                 dd {
-                    (nt_severity(nt.severity)) ", " (t.facility) " " (nt.facility)
+                    (nt.severity.label(lang)) ", " (t.facility) " " (nt.facility)
                     @if let Some(name) = nt.facility_name { " " span.mono { (name) } }
                     ", " (t.code_field) " " span.mono { (format!("0x{:04X}", nt.code)) }
                 }
@@ -252,15 +252,6 @@ fn structure(t: &Text, d: &Decoded, value: u32) -> Markup {
 /// `1100 0000 0000 0100 …`: the 32 bits in groups of four, as the decode above reads them.
 fn bit_groups(value: u32) -> String {
     (0..8).rev().map(|nibble| format!("{:04b}", (value >> (nibble * 4)) & 0xF)).collect::<Vec<_>>().join(" ")
-}
-
-fn nt_severity(s: NtSeverity) -> &'static str {
-    match s {
-        NtSeverity::Success => "success",
-        NtSeverity::Informational => "informational",
-        NtSeverity::Warning => "warning",
-        NtSeverity::Error => "error",
-    }
 }
 
 fn reading_kind(t: &Text, kind: ReadingKind) -> &'static str {
