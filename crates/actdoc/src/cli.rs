@@ -25,7 +25,9 @@ that is not a code.";
     about = "Activation Doctor: explains Windows volume-activation (MAK/KMS) error codes",
     long_about = "Activation Doctor explains Windows volume-activation (MAK/KMS) error codes in English and \
                   Simplified Chinese: symbolic name, official message, activation types, cause and the steps \
-                  that fix it. Any 32-bit code gets a structural decode and its SDK name.",
+                  that fix it. Any 32-bit code gets a structural decode and its SDK name. `check` tests KMS \
+                  discovery, TCP 1688, the RPC endpoint and the clock; `scan` reads event logs and slmgr output \
+                  of a fleet; `serve` runs the same as a web app. It never activates anything.",
     after_help = EXAMPLES,
     propagate_version = true
 )]
