@@ -80,6 +80,12 @@ impl Timestamp {
         (y, m, d, secs / HOUR, (secs % HOUR) / 60, secs % 60)
     }
 
+    /// A Windows FILETIME (100 ns since 1601-01-01), as the XML SystemTime would read it.
+    pub fn from_filetime(filetime: u64) -> Option<Timestamp> {
+        let seconds = i64::try_from(filetime / 10_000_000).ok()?;
+        Some(Timestamp(seconds - 11_644_473_600))
+    }
+
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(DAY);
         let secs = self.0.rem_euclid(DAY);

@@ -10,10 +10,6 @@ pub const OUR_PROVIDERS: [&str; 4] =
     ["Microsoft-Windows-Security-SPP", "Security-SPP", "Microsoft-Windows-Security-Licensing-SLC", "KmsRequests"];
 pub const KMS_CHANNEL: &str = "Key Management Service";
 
-/// Windows' own App IDs for the products it licenses.
-pub const WINDOWS_APP_ID: &str = "55c92734-d682-4d71-983e-d6ec3f16059f";
-pub const OFFICE_APP_IDS: [&str; 2] = ["59a52881-a989-479d-af46-f275c6370663", "0ff1ce15-a989-479d-af46-f275c6370663"];
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActivationEvent {
     /// 12288: a KMS client sent a request.
@@ -273,7 +269,7 @@ mod tests {
             decode(&e),
             Some(ActivationEvent::SlUiFailed {
                 hresult: 0x803F_7001,
-                app_id: Some(WINDOWS_APP_ID.into()),
+                app_id: Some("55c92734-d682-4d71-983e-d6ec3f16059f".into()),
                 sku: Some("4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c".into())
             })
         );

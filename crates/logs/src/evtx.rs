@@ -11,8 +11,7 @@ use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use crate::decode::{KMS_CHANNEL, OUR_PROVIDERS, is_wanted_id};
 use crate::event::{Origin, RawEvent, ReadWarning};
-use crate::selector::{CHUNK_SIZE, Classified, Fields, select_chunk};
-use crate::time::Timestamp;
+use crate::selector::{CHUNK_SIZE, Classified, select_chunk};
 use crate::xml::parse_event;
 
 const FILE_HEADER: usize = 4096;
@@ -161,9 +160,12 @@ fn read_chunks(file: &mut std::fs::File, file_label: &str, first: u64, last: u64
         // Events of one chunk go out in record order, however they were read.
         let mut events: Vec<(u64, RawEvent)> = selection
             .extracted
-            .iter()
-            .filter(|f| fields_interesting(f))
-            .map(|f| (f.header_record_id, raw_event(f, file_label)))
+            .into_iter()
+            .filter(|(_, e)| interesting(e))
+            .map(|(id, mut e)| {
+                e.origin = Origin { file: file_label.to_string(), offset: None };
+                (id, e)
+            })
             .collect();
         if selection.render_all || !selection.wanted.is_empty() {
             let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
@@ -244,33 +246,12 @@ fn render_chunk(
     count
 }
 
-/// The substring test of `deliver`, on fields read without rendering: the rendered XML would
+/// The substring test of `deliver`, on an event read without rendering: the rendered XML would
 /// contain one of the strings exactly when one of these fields does.
-fn fields_interesting(f: &Fields) -> bool {
+fn interesting(e: &RawEvent) -> bool {
     let texts =
-        [f.provider.as_str(), f.event_source_name.as_deref().unwrap_or(""), f.channel.as_str(), f.computer.as_str()];
-    texts.into_iter().chain(f.data.iter().map(String::as_str)).any(|t| INTERESTING.iter().any(|s| t.contains(s)))
-}
-
-/// FILETIME (100 ns since 1601-01-01) to seconds since 1970, as the XML SystemTime would read.
-fn filetime_to_timestamp(filetime: u64) -> Option<Timestamp> {
-    let seconds = i64::try_from(filetime / 10_000_000).ok()?;
-    Some(Timestamp(seconds - 11_644_473_600))
-}
-
-fn raw_event(f: &Fields, file_label: &str) -> RawEvent {
-    RawEvent {
-        event_id: f.event_id,
-        qualifiers: f.qualifiers,
-        provider: f.provider.clone(),
-        event_source_name: f.event_source_name.clone(),
-        channel: f.channel.clone(),
-        computer: f.computer.clone(),
-        time: f.filetime.and_then(filetime_to_timestamp),
-        record_id: f.record_id.or(Some(f.header_record_id)),
-        data: f.data.clone(),
-        origin: Origin { file: file_label.to_string(), offset: None },
-    }
+        [e.provider.as_str(), e.event_source_name.as_deref().unwrap_or(""), e.channel.as_str(), e.computer.as_str()];
+    texts.into_iter().chain(e.data.iter().map(String::as_str)).any(|t| INTERESTING.iter().any(|s| t.contains(s)))
 }
 
 /// The step both modes share: the cheap substring test, then the event XML parser.

@@ -12,6 +12,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
+use crate::event::{Origin, RawEvent};
+use crate::time::Timestamp;
+
 /// Keys are chunk offsets (small, distinct integers): a multiply is all the hashing they need,
 /// and SipHash showed up in profiles.
 #[derive(Default)]
@@ -92,29 +95,13 @@ pub struct Selection {
     pub records: u64,
     /// Record IDs (from the record header) to render.
     pub wanted: Vec<u64>,
-    /// Wanted records read straight from their substitution values: no rendering needed.
-    pub extracted: Vec<Fields>,
+    /// Wanted records read straight from their substitution values, no rendering needed, with
+    /// their record header's id (the EventRecordID element may differ in exported logs). Only
+    /// produced when every field is plain (strings, integers, a FILETIME): anything else is
+    /// rendered instead, so both ways read the same. The caller fills in the origin.
+    pub extracted: Vec<(u64, RawEvent)>,
     /// The chunk could not be walked (bad header, broken record chain): render all of it.
     pub render_all: bool,
-}
-
-/// The fields of a record the event XML parser would read, taken from the template and the
-/// substitution values. Only produced when every one of them is plain (strings, integers, a
-/// FILETIME): anything else is rendered instead, so both ways read the same.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fields {
-    /// The record header's id (the EventRecordID element may differ in exported logs).
-    pub header_record_id: u64,
-    pub event_id: u16,
-    pub qualifiers: Option<u16>,
-    pub provider: String,
-    pub event_source_name: Option<String>,
-    pub channel: String,
-    pub computer: String,
-    /// TimeCreated as a FILETIME (100 ns since 1601).
-    pub filetime: Option<u64>,
-    pub record_id: Option<u64>,
-    pub data: Vec<String>,
 }
 
 /// Where a field's value comes from in a template.
@@ -402,13 +389,12 @@ pub fn select_chunk(chunk: &[u8], wanted: impl Fn(&Classified<'_>) -> bool) -> S
         let record_id = u64_at(chunk, pos + 8).unwrap_or(0);
         match classify(chunk, pos + 24, &mut templates, &mut names) {
             // Only the few wanted records are read out; the rest cost a classification.
-            Some((c, info, values)) if wanted(&c) => match extract(info, &values, c.event_id.unwrap_or_default()) {
-                Some(mut fields) => {
-                    fields.header_record_id = record_id;
-                    selection.extracted.push(fields);
+            Some((c, info, values)) if wanted(&c) => {
+                match extract(info, &values, c.event_id.unwrap_or_default(), record_id) {
+                    Some(event) => selection.extracted.push((record_id, event)),
+                    None => selection.wanted.push(record_id),
                 }
-                None => selection.wanted.push(record_id),
-            },
+            }
             Some(_) => {}
             None => selection.wanted.push(record_id),
         }
@@ -461,7 +447,7 @@ fn integer(slot: &Slot, values: &Values, value_type: u8) -> Result<Option<u64>, 
 }
 
 /// The record's fields from its slots, or `None` when any of them needs the renderer.
-fn extract(info: &TemplateInfo, values: &Values, event_id: u16) -> Option<Fields> {
+fn extract(info: &TemplateInfo, values: &Values, event_id: u16, header_record_id: u64) -> Option<RawEvent> {
     if !info.data_plain {
         return None;
     }
@@ -479,17 +465,17 @@ fn extract(info: &TemplateInfo, values: &Values, event_id: u16) -> Option<Fields
     for slot in &info.data {
         push_data(slot, values, &mut data)?;
     }
-    Some(Fields {
-        header_record_id: 0,
+    Some(RawEvent {
         event_id,
         qualifiers: integer(&info.qualifiers, values, 0x06).ok()?.and_then(|q| u16::try_from(q).ok()),
         provider: optional_string(&info.provider, values).ok()?.unwrap_or_default(),
         event_source_name: optional_string(&info.event_source_name, values).ok()?,
         channel: plain_string(&info.channel, values)?.trim().to_string(),
         computer: plain_string(&info.computer, values)?.trim().to_string(),
-        filetime: integer(&info.time, values, 0x11).ok()?,
-        record_id: integer(&info.record_id, values, 0x0a).ok()?,
+        time: integer(&info.time, values, 0x11).ok()?.and_then(Timestamp::from_filetime),
+        record_id: integer(&info.record_id, values, 0x0a).ok()?.or(Some(header_record_id)),
         data,
+        origin: Origin::default(),
     })
 }
 

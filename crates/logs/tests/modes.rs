@@ -254,7 +254,7 @@ fn literal_event_ids_are_found_by_both_modes() {
             && c.provider.is("Microsoft-Windows-Security-SPP") == Some(true)
             && c.channel.is("Application") == Some(true)
     });
-    let read: Vec<u64> = ours.extracted.iter().map(|f| f.header_record_id).collect();
+    let read: Vec<u64> = ours.extracted.iter().map(|(id, _)| *id).collect();
     assert_eq!(read, [1, 2], "read from the slots, no rendering needed");
     assert!(ours.wanted.is_empty());
 }
