@@ -176,6 +176,105 @@ fn name_ref(chunk: &[u8], pos: usize, names: &mut NameCache) -> Option<(Rc<str>,
 }
 
 /// Walks a template definition's BinXML (from `start`, `size` bytes) and notes where the fields
+/// One part of a BinXML fragment, as [`walk`] hands it over.
+#[derive(Clone, Copy)]
+enum Part {
+    /// An element opened; it is on top of the stack.
+    Open,
+    /// Literal text: `len` UTF-16 units at `pos`, decoded only by a visitor that needs it.
+    Text {
+        pos: usize,
+        len: usize,
+    },
+    Substitution(u16),
+    /// CDATA, a character or entity reference, a processing instruction: text not reproduced here.
+    Other,
+}
+
+/// The element on top of the stack and its parent.
+fn top_two(stack: &[Rc<str>]) -> (Option<&str>, Option<&str>) {
+    let mut rev = stack.iter().rev().map(|s| &**s);
+    (rev.next(), rev.next())
+}
+
+/// Walks the BinXML tokens of `start..end`, keeping the element stack and the current attribute,
+/// and hands each part to `visit`. Template definitions carry a dependency id in each element
+/// header; nested fragments do not. `None`: an unknown token, a bad offset, a non-string literal,
+/// or `visit` giving up.
+fn walk(
+    chunk: &[u8],
+    start: usize,
+    end: usize,
+    dependency_ids: bool,
+    names: &mut NameCache,
+    mut visit: impl FnMut(&[Rc<str>], Option<&str>, Part) -> Option<()>,
+) -> Option<()> {
+    let mut stack: Vec<Rc<str>> = Vec::new();
+    let mut attribute: Option<Rc<str>> = None;
+    let name_at_open = if dependency_ids { 7 } else { 5 };
+    let mut pos = start;
+    while pos < end {
+        let token = *chunk.get(pos)?;
+        match token & 0xBF {
+            0x00 => break,
+            0x0f => pos += 4,
+            0x01 => {
+                // [dependency id (u16)], data size (u32), then the name reference
+                let (name, after) = name_ref(chunk, pos + name_at_open, names)?;
+                pos = after + if token & 0x40 != 0 { 4 } else { 0 };
+                if stack.len() >= MAX_DEPTH {
+                    return None;
+                }
+                stack.push(name);
+                attribute = None;
+                visit(&stack, None, Part::Open)?;
+            }
+            0x02 => {
+                attribute = None;
+                pos += 1;
+            }
+            0x03 | 0x04 => {
+                stack.pop();
+                attribute = None;
+                pos += 1;
+            }
+            0x05 => {
+                // Literal value: type (u8), then for strings a u16 length and UTF-16 text.
+                if *chunk.get(pos + 1)? != 0x01 {
+                    return None;
+                }
+                let len = usize::from(u16_at(chunk, pos + 2)?);
+                visit(&stack, attribute.as_deref(), Part::Text { pos: pos + 4, len })?;
+                pos += 4 + len * 2;
+            }
+            0x06 => {
+                let (name, after) = name_ref(chunk, pos + 1, names)?;
+                attribute = Some(name);
+                pos = after;
+            }
+            0x07 | 0x0b => {
+                let len = usize::from(u16_at(chunk, pos + 1)?);
+                visit(&stack, attribute.as_deref(), Part::Other)?;
+                pos += 3 + len * 2;
+            }
+            0x08 => {
+                visit(&stack, attribute.as_deref(), Part::Other)?;
+                pos += 3;
+            }
+            0x09 | 0x0a => {
+                visit(&stack, attribute.as_deref(), Part::Other)?;
+                pos = name_ref(chunk, pos + 1, names)?.1;
+            }
+            0x0d | 0x0e => {
+                visit(&stack, attribute.as_deref(), Part::Substitution(u16_at(chunk, pos + 1)?))?;
+                pos += 4;
+            }
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
 /// we select on come from. `None` when the definition is not walkable.
 fn template_info(chunk: &[u8], start: usize, size: usize, names: &mut NameCache) -> Option<TemplateInfo> {
     let end = start.checked_add(size)?.min(chunk.len());
@@ -192,69 +291,23 @@ fn template_info(chunk: &[u8], start: usize, size: usize, names: &mut NameCache)
         nested_data: None,
         data_plain: true,
     };
-    let mut stack: Vec<Rc<str>> = Vec::new();
-    let mut attribute: Option<Rc<str>> = None;
-    let mut pos = start;
-    while pos < end {
-        let token = *chunk.get(pos)?;
-        match token & 0xBF {
-            0x00 => break,
-            0x0f => pos += 4,
-            0x01 => {
-                let with_attributes = token & 0x40 != 0;
-                // dependency id (u16), data size (u32), then the name reference
-                let (name, after) = name_ref(chunk, pos + 7, names)?;
-                pos = after + if with_attributes { 4 } else { 0 };
-                if stack.len() >= MAX_DEPTH {
-                    return None;
-                }
-                match (&*name, stack.last().map(|s| &**s)) {
-                    ("Data", Some("EventData")) => info.data.push(Slot::Missing),
-                    ("UserData", _) | (_, Some("Data")) => info.data_plain = false,
-                    _ => {}
-                }
-                stack.push(name);
-                attribute = None;
+    walk(chunk, start, end, true, names, |stack, attribute, part| {
+        match part {
+            Part::Open => match top_two(stack) {
+                (Some("Data"), Some("EventData")) => info.data.push(Slot::Missing),
+                (Some("UserData"), _) | (_, Some("Data")) => info.data_plain = false,
+                _ => {}
+            },
+            Part::Text { pos, len } => {
+                assign(&mut info, stack, attribute, || utf16_at(chunk, pos, len).map_or(Slot::Missing, Slot::Literal));
             }
-            0x02 => {
-                attribute = None;
-                pos += 1;
-            }
-            0x03 | 0x04 => {
-                stack.pop();
-                attribute = None;
-                pos += 1;
-            }
-            0x05 => {
-                // Literal value: type (u8), then for strings a u16 length and UTF-16 text.
-                let value_type = *chunk.get(pos + 1)?;
-                if value_type != 0x01 {
-                    return None;
-                }
-                let len = usize::from(u16_at(chunk, pos + 2)?);
-                let literal = || utf16_at(chunk, pos + 4, len).map_or(Slot::Missing, Slot::Literal);
-                assign(&mut info, &stack, attribute.as_deref(), literal);
-                pos += 4 + len * 2;
-            }
-            0x06 => {
-                let (name, after) = name_ref(chunk, pos + 1, names)?;
-                attribute = Some(name);
-                pos = after;
-            }
-            0x07 | 0x0b => {
-                let len = usize::from(u16_at(chunk, pos + 1)?);
-                pos += 3 + len * 2;
-            }
-            0x08 => pos += 3,
-            0x09 | 0x0a => pos = name_ref(chunk, pos + 1, names)?.1,
-            0x0d | 0x0e => {
-                let index = u16_at(chunk, pos + 1)?;
-                assign(&mut info, &stack, attribute.as_deref(), || Slot::Substitution(index));
-                pos += 4;
-            }
-            _ => return None,
+            Part::Substitution(index) => assign(&mut info, stack, attribute, || Slot::Substitution(index)),
+            // CDATA or a reference inside the event data renders as text we would not reproduce.
+            Part::Other if stack.iter().any(|e| &**e == "EventData") => info.data_plain = false,
+            Part::Other => {}
         }
-    }
+        Some(())
+    })?;
     Some(info)
 }
 
@@ -527,60 +580,23 @@ fn nested_event_data(chunk: &[u8], start: usize, size: usize) -> Option<Vec<Stri
         }
         return Some(data);
     }
-    let mut names = NameCache::default();
-    let mut stack: Vec<Rc<str>> = Vec::new();
     let mut data: Vec<String> = Vec::new();
-    let mut in_attribute = false;
-    let mut pos = start;
-    while pos < end {
-        let token = *chunk.get(pos)?;
-        match token & 0xBF {
-            0x00 => break,
-            0x0f => pos += 4,
-            0x01 => {
-                // data size (u32), then the name reference
-                let (name, after) = name_ref(chunk, pos + 5, &mut names)?;
-                pos = after + if token & 0x40 != 0 { 4 } else { 0 };
-                if stack.len() >= MAX_DEPTH {
-                    return None;
-                }
-                if &*name == "Data" && stack.last().is_some_and(|p| &**p == "EventData") {
-                    data.push(String::new());
-                }
-                stack.push(name);
-                in_attribute = false;
+    walk(chunk, start, end, false, &mut NameCache::default(), |stack, attribute, part| {
+        let in_data = top_two(stack) == (Some("Data"), Some("EventData"));
+        let inside_data = stack.iter().any(|e| &**e == "Data");
+        match part {
+            Part::Open if in_data => data.push(String::new()),
+            Part::Text { pos, len } if attribute.is_none() && in_data => {
+                data.last_mut()?.push_str(&utf16_at(chunk, pos, len)?);
             }
-            0x02 => {
-                in_attribute = false;
-                pos += 1;
-            }
-            0x03 | 0x04 => {
-                stack.pop();
-                in_attribute = false;
-                pos += 1;
-            }
-            0x05 => {
-                if *chunk.get(pos + 1)? != 0x01 {
-                    return None;
-                }
-                let len = usize::from(u16_at(chunk, pos + 2)?);
-                let text = utf16_at(chunk, pos + 4, len)?;
-                let in_data =
-                    stack.len() >= 2 && &*stack[stack.len() - 1] == "Data" && &*stack[stack.len() - 2] == "EventData";
-                match (in_attribute, in_data) {
-                    (false, true) => data.last_mut()?.push_str(&text),
-                    (false, false) if stack.iter().any(|e| &**e == "Data") => return None,
-                    _ => {}
-                }
-                pos += 4 + len * 2;
-            }
-            0x06 => {
-                pos = name_ref(chunk, pos + 1, &mut names)?.1;
-                in_attribute = true;
-            }
-            _ => return None,
+            // Text deeper inside a Data, or anything only the renderer reproduces, goes to it.
+            Part::Text { .. } if attribute.is_none() && inside_data => return None,
+            Part::Substitution(_) => return None,
+            Part::Other if inside_data => return None,
+            Part::Open | Part::Text { .. } | Part::Other => {}
         }
-    }
+        Some(())
+    })?;
     Some(data)
 }
 
