@@ -74,6 +74,12 @@ fn listening_beyond_loopback_needs_a_token_or_an_explicit_no_auth() {
     let short =
         Command::new(assert_cmd::cargo::cargo_bin("actdoc")).args(["serve", "--token", "short"]).output().unwrap();
     assert_eq!(short.status.code(), Some(2));
+    for bad in ["localhost", "127.0.0.1", "127.0.0.1:99999", "[::1"] {
+        let out =
+            Command::new(assert_cmd::cargo::cargo_bin("actdoc")).args(["serve", "--listen", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "--listen {bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad), "names the bad value");
+    }
 }
 
 #[test]

@@ -189,31 +189,17 @@ fn render_text(report: &Report, out: &Output) -> String {
     }
     let files = report.sources.len();
     let hits: u64 = report.sources.iter().map(|s| s.hits).sum();
+    let unreadable = report.warnings.len();
+    let actdoc_report::model::Summary { machines, activated, failing, kms_hosts, errors, warnings } = report.summary;
     let summary = if en {
         format!(
-            "{} machines ({} activated, {} failing), {} KMS hosts, {} errors, {} warnings; {} files, {} activation events, {} unreadable parts",
-            report.summary.machines,
-            report.summary.activated,
-            report.summary.failing,
-            report.summary.kms_hosts,
-            report.summary.errors,
-            report.summary.warnings,
-            files,
-            hits,
-            report.warnings.len()
+            "{machines} machines ({activated} activated, {failing} failing), {kms_hosts} KMS hosts, {errors} errors, \
+             {warnings} warnings; {files} files, {hits} activation events, {unreadable} unreadable parts"
         )
     } else {
         format!(
-            "{} 台计算机（{} 台已激活，{} 台失败），{} 台 KMS 主机，{} 个错误，{} 个警告；{} 个文件，{} 个激活事件，{} 处无法读取",
-            report.summary.machines,
-            report.summary.activated,
-            report.summary.failing,
-            report.summary.kms_hosts,
-            report.summary.errors,
-            report.summary.warnings,
-            files,
-            hits,
-            report.warnings.len()
+            "{machines} 台计算机（{activated} 台已激活，{failing} 台失败），{kms_hosts} 台 KMS 主机，{errors} 个错误，\
+             {warnings} 个警告；{files} 个文件，{hits} 个激活事件，{unreadable} 处无法读取"
         )
     };
     let _ = writeln!(text, "{summary}");
