@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const CHARTS = ['chart-errors-by-code', 'chart-machines-by-state', 'chart-timeline', 'chart-kms-count'];
+const CHARTS = ['chart-errors-by-code', 'chart-products-by-state', 'chart-timeline', 'chart-kms-count'];
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const [reportArg, screenshotArg] = process.argv.slice(2);

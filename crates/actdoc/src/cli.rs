@@ -172,9 +172,13 @@ pub(crate) struct ScanArgs {
     /// Files or folders (a folder per machine); the format is recognised from the content
     #[arg(required = true, value_name = "PATH")]
     pub(crate) paths: Vec<std::path::PathBuf>,
-    /// End of the 30-day KMS count window [default: each host's newest event]
+    /// Judge every machine and the 30-day KMS count window as of this time [default: each machine's
+    /// newest evidence, each host's newest event; never the clock of the machine running the scan]
     #[arg(long, value_name = "DATE")]
     pub(crate) as_of: Option<String>,
+    /// With `--format csv`: one row per product of each machine, or one per finding
+    #[arg(long, value_enum, default_value_t = CsvTable::Products)]
+    pub(crate) csv: CsvTable,
     /// Write the report to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<std::path::PathBuf>,
@@ -182,6 +186,12 @@ pub(crate) struct ScanArgs {
     /// (slower; the reference the fast path is checked against)
     #[arg(long)]
     pub(crate) full_parse: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum CsvTable {
+    Products,
+    Findings,
 }
 
 #[derive(Debug, Args)]

@@ -124,7 +124,7 @@ fn the_html_report_in_a_real_browser() {
     assert_eq!(out.status.code(), Some(1));
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("<svg") && !page.contains("<script"), "inline SVG, no script");
-    for id in ["chart-errors-by-code", "chart-machines-by-state", "chart-timeline", "chart-kms-count"] {
+    for id in ["chart-errors-by-code", "chart-products-by-state", "chart-timeline", "chart-kms-count"] {
         assert!(page.contains(id), "{id}");
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::input::{self, Found, InputError, Reading, ReadingKind};
 use crate::names::NameSource;
-use crate::{Decoded, Kb, Lang, format_code, names};
+use crate::{Decoded, Kb, Lang, StepPurpose, format_code, names};
 
 /// Everything `actdoc` knows about one code, in one language.
 #[derive(Clone, Debug, Serialize)]
@@ -36,6 +36,8 @@ pub struct Explanation {
     pub activation_type_ids: Vec<&'static str>,
     pub cause: Option<String>,
     pub resolution: Vec<String>,
+    /// One tag per step of `resolution`: `find`, `confirm` or `fix`.
+    pub resolution_purpose: Vec<StepPurpose>,
     pub note: Option<String>,
     pub related: Vec<String>,
     pub checked_by: Vec<String>,
@@ -118,6 +120,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         activation_type_ids: Vec::new(),
         cause: None,
         resolution: Vec::new(),
+        resolution_purpose: Vec::new(),
         note: None,
         related: Vec::new(),
         checked_by: Vec::new(),
@@ -143,6 +146,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         explanation.activation_type_ids = entry.activation_types.iter().map(|t| t.id()).collect();
         explanation.cause = Some(entry.cause.get(lang).clone());
         explanation.resolution.clone_from(entry.resolution.get(lang));
+        explanation.resolution_purpose.clone_from(&entry.resolution_purpose);
         explanation.note = entry.note.as_ref().map(|n| n.get(lang).clone());
         explanation.related.clone_from(&entry.related);
         explanation.checked_by.clone_from(&entry.checked_by);

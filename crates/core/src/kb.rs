@@ -28,6 +28,19 @@ impl<T> Localized<T> {
     }
 }
 
+/// What a resolution step is for. A scan that already holds a machine's logs has done the `find`
+/// steps, so a finding leads with the first step that is not `find`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepPurpose {
+    /// Finds out what the real error or the facts are (event 12288, `actdoc scan`, `slmgr /dlv`).
+    Find,
+    /// Tests a hypothesis about the cause (SRV lookup, TCP 1688, clocks, a registry value).
+    Confirm,
+    /// Changes something (firewall, `slmgr /skms`, `slmgr /ipk`, `w32tm /resync`, a new key).
+    Fix,
+}
+
 /// One curated error code, as written in its data file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +68,8 @@ pub struct Entry {
     pub note: Option<Localized<String>>,
     pub cause: Localized<String>,
     pub resolution: Localized<Vec<String>>,
+    /// One tag per step of `resolution`, in the same order.
+    pub resolution_purpose: Vec<StepPurpose>,
     #[serde(skip)]
     pub value: u32,
     #[serde(skip)]
@@ -100,6 +115,15 @@ impl Kb {
                 parse_canonical(likely)
                     .ok_or_else(|| invalid(format!("likely_code `{likely}` is not 0x + 8 upper-case hex digits")))?;
             }
+            for (lang, steps) in [("en", &entry.resolution.en), ("zh-CN", &entry.resolution.zh_cn)] {
+                if entry.resolution_purpose.len() != steps.len() {
+                    return Err(invalid(format!(
+                        "resolution_purpose has {} tag(s), resolution.{lang} has {} step(s): one tag per step",
+                        entry.resolution_purpose.len(),
+                        steps.len()
+                    )));
+                }
+            }
             entry.file = file;
             if let Some(&first) = by_value.get(&entry.value) {
                 let first_file: &Entry = &entries[first];
@@ -139,6 +163,7 @@ activation_types = ["KMS client"]
 message = { en = "m", zh-CN = "m" }
 cause = { en = "c", zh-CN = "c" }
 resolution = { en = ["r"], zh-CN = ["r"] }
+resolution_purpose = ["fix"]
 "#;
 
     #[test]
@@ -157,5 +182,24 @@ resolution = { en = ["r"], zh-CN = ["r"] }
         assert!(matches!(dup, Err(KbError::Duplicate { .. })));
         let unknown_field = format!("{MINIMAL}\nsurprise = 1\n");
         assert!(Kb::from_files(&[("0xC004F074.toml", &unknown_field)]).is_err());
+    }
+
+    #[test]
+    fn step_purposes_are_lowercase_and_counted() {
+        let kb = Kb::from_files(&[("0xC004F074.toml", MINIMAL)]);
+        let purposes = kb.as_ref().ok().and_then(|kb| kb.get(0xC004_F074)).map(|e| e.resolution_purpose.clone());
+        assert_eq!(purposes, Some(vec![StepPurpose::Fix]));
+        let two = MINIMAL.replace(r#"["fix"]"#, r#"["find", "fix"]"#);
+        let err = Kb::from_files(&[("0xC004F074.toml", &two)]).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "kb/codes/0xC004F074.toml: resolution_purpose has 2 tag(s), resolution.en has 1 step(s): one tag per step"
+            )
+        );
+        let capital = MINIMAL.replace(r#"["fix"]"#, r#"["Fix"]"#);
+        assert!(Kb::from_files(&[("0xC004F074.toml", &capital)]).is_err());
+        let missing = MINIMAL.replace("resolution_purpose = [\"fix\"]\n", "");
+        assert!(Kb::from_files(&[("0xC004F074.toml", &missing)]).is_err());
     }
 }

@@ -21,7 +21,7 @@ pub use activation_type::ActivationType;
 pub use decode::{Decoded, NtSeverity, NtStatusView, Severity};
 pub use explain::{Explanation, ReadingOut, explain};
 pub use input::{InputError, Reading, ReadingKind, extract, parse_code};
-pub use kb::{Entry, Kb, KbError, Localized};
+pub use kb::{Entry, Kb, KbError, Localized, StepPurpose};
 pub use lang::Lang;
 pub use products::{Product, ProductKind, Products};
 pub use search::{SearchHit, search};

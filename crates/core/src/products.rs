@@ -51,6 +51,8 @@ struct ProductsFile {
 #[derive(Debug)]
 pub struct Products {
     products: Vec<Product>,
+    /// Lower-case Activation ID -> index: a fleet scan looks one up per event.
+    by_id: std::collections::HashMap<String, usize>,
 }
 
 impl Products {
@@ -65,7 +67,13 @@ impl Products {
 
     pub fn from_toml(text: &str) -> Result<Products, toml::de::Error> {
         let file: ProductsFile = toml::from_str(text)?;
-        Ok(Products { products: file.product })
+        let by_id = file
+            .product
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.activation_id.as_ref().map(|a| (a.to_ascii_lowercase(), i)))
+            .collect();
+        Ok(Products { products: file.product, by_id })
     }
 
     pub fn all(&self) -> &[Product] {
@@ -75,7 +83,12 @@ impl Products {
     /// The product with this Activation (SKU) ID, in any letter case, braces allowed.
     pub fn by_activation_id(&self, id: &str) -> Option<&Product> {
         let id = id.trim().trim_start_matches('{').trim_end_matches('}');
-        self.products.iter().find(|p| p.activation_id.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(id)))
+        let index = match self.by_id.get(id) {
+            Some(i) => Some(*i),
+            None if id.bytes().any(|b| b.is_ascii_uppercase()) => self.by_id.get(&id.to_ascii_lowercase()).copied(),
+            None => None,
+        };
+        index.and_then(|i| self.products.get(i))
     }
 
     /// Products whose family and name contain every word of `query` (case-insensitive);

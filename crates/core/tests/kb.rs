@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actdoc_core::{ActivationType, Kb, Lang, explain, format_code, names};
+use actdoc_core::{ActivationType, Kb, KbError, Lang, StepPurpose, explain, format_code, names};
 use actdoc_test_support::read_shared;
 
 /// The English article's "Error message" column (MicrosoftDocs/windowsserverdocs,
@@ -183,6 +183,58 @@ fn every_entry_is_complete_in_both_languages() {
         let zh_text = format!("{}{}", e.cause.zh_cn, e.resolution.zh_cn.join(""));
         assert!(zh_text.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)), "{file}: zh-CN text has no Chinese");
     }
+}
+
+#[test]
+fn every_step_has_a_purpose() {
+    for e in kb().entries() {
+        let file = e.file;
+        assert_eq!(e.resolution_purpose.len(), e.resolution.en.len(), "{file}: one purpose per en step");
+        assert_eq!(e.resolution_purpose.len(), e.resolution.zh_cn.len(), "{file}: one purpose per zh-CN step");
+        assert!(
+            e.resolution_purpose.iter().any(|p| matches!(p, StepPurpose::Confirm | StepPurpose::Fix)),
+            "{file}: only `find` steps; a scan would leave nothing to lead with"
+        );
+        for lang in Lang::ALL {
+            let explained = explain(&e.code, kb(), lang).remove(0).unwrap();
+            assert_eq!(explained.resolution_purpose, e.resolution_purpose, "{file}: explanation in {lang}");
+        }
+    }
+}
+
+#[test]
+fn the_catch_all_starts_by_finding_the_real_error() {
+    let entry = kb().get(0xC004_F074).unwrap();
+    assert_eq!(entry.resolution_purpose.first(), Some(&StepPurpose::Find));
+    assert!(entry.resolution.en[0].contains("12288"), "the first step should read event 12288");
+    let e = explain("0xC004F074", kb(), Lang::ZhCn).remove(0).unwrap();
+    assert_eq!(e.resolution_purpose.len(), e.resolution.len());
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["resolution_purpose"][0], "find");
+    // Uncurated codes have no steps and so no purposes.
+    let bare = explain("0xC004F080", kb(), Lang::En).remove(0).unwrap();
+    assert!(!bare.curated && bare.resolution.is_empty() && bare.resolution_purpose.is_empty());
+}
+
+#[test]
+fn a_file_with_the_wrong_number_of_purposes_is_rejected_by_name() {
+    let real = include_str!("../kb/codes/0xC004F074.toml");
+    assert!(Kb::from_files(&[("0xC004F074.toml", real)]).is_ok());
+    let short: String = real
+        .lines()
+        .map(|l| if l.starts_with("resolution_purpose") { r#"resolution_purpose = ["find", "fix"]"# } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(short, real.trim_end(), "the test file should change");
+    let err = Kb::from_files(&[("0xC004F074.toml", &short)]).unwrap_err();
+    assert!(matches!(err, KbError::Invalid { file: "0xC004F074.toml", .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.starts_with("kb/codes/0xC004F074.toml: "), "{message}");
+    assert!(message.contains("resolution_purpose") && message.contains("2 tag"), "{message}");
+
+    let missing: String = real.lines().filter(|l| !l.starts_with("resolution_purpose")).collect::<Vec<_>>().join("\n");
+    let err = Kb::from_files(&[("0xC004F074.toml", &missing)]).unwrap_err().to_string();
+    assert!(err.starts_with("kb/codes/0xC004F074.toml: ") && err.contains("resolution_purpose"), "{err}");
 }
 
 #[test]

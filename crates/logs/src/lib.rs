@@ -1,18 +1,15 @@
-//! Reads what IT pros collect from their machines (EVTX files, event XML exports, `slmgr` output),
-//! turns the activation events in them into typed facts with their source location, and analyses
-//! a fleet of them: per machine the real error and what to do, per KMS host its count against the
-//! threshold. Never panics on input: a corrupt file is a warning, and the records around the
-//! damage are still read.
+//! Reads what IT pros collect from their machines (EVTX files, event XML exports, `slmgr` output)
+//! and turns the activation events in them into typed facts with their source location. It only
+//! reads: what the facts mean for a fleet is decided in `actdoc-fleet`. Never panics on input: a
+//! corrupt file is a warning, and the records around the damage are still read.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-pub mod analysis;
 pub mod decode;
 pub mod event;
 pub mod evtx;
 pub mod scan;
 pub mod selector;
 pub mod slmgr;
-mod texts;
 /// Timestamps live in the core crate, which the report renderer shares.
 pub use actdoc_core::time;
 pub mod xml;

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::decode::{ActivationEvent, KMS_CHANNEL, decode, is_ours, is_wanted_id};
+use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
 use crate::slmgr::{self, SlmgrReport};
+use crate::time::Timestamp;
 use crate::{evtx, xml};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,24 +33,36 @@ impl Format {
     }
 }
 
-/// An activation event and the machine folder it was collected from.
-#[derive(Clone, Debug)]
+/// An activation event, compact: the decoded fields, the System fields the analysis uses, and
+/// where it was read (an index into [`Collected::sources`], not a copy of the path: a collector
+/// file holds hundreds of thousands of these).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourcedEvent {
-    pub source: String,
-    pub event: RawEvent,
+    /// Index into [`Collected::sources`].
+    pub file: usize,
+    pub event_id: u16,
+    /// The event's `Computer` (empty when the record has none).
+    pub computer: Text,
+    pub time: Option<Timestamp>,
+    pub record_id: Option<u64>,
+    /// Byte offset of the record in its file, when the format has one.
+    pub offset: Option<u64>,
     pub decoded: ActivationEvent,
 }
 
+/// One slmgr output file, read.
 #[derive(Clone, Debug)]
 pub struct SourcedSlmgr {
-    pub source: String,
-    pub file: String,
+    /// Index into [`Collected::sources`].
+    pub file: usize,
     pub report: SlmgrReport,
 }
 
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: String,
+    /// The machine folder it was collected from: the first folder below a directory given on the
+    /// command line, else the file's own folder.
     pub label: String,
     pub format: Format,
     pub records: u64,
@@ -175,9 +188,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ReadWarning>) {
 /// What reading one file produced.
 #[derive(Debug, Default)]
 struct FileResult {
+    /// `file` is set when the result is placed among the sources.
     events: Vec<SourcedEvent>,
-    slmgr: Option<SourcedSlmgr>,
+    slmgr: Option<SlmgrReport>,
     warnings: Vec<ReadWarning>,
+    /// One copy of each name, host and SKU the file's events repeat.
+    interner: Interner,
     format: Option<Format>,
     records: u64,
 }
@@ -212,8 +228,11 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
 
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
+    // One allocation of the right size: a collector's file holds hundreds of thousands of events.
+    collected.events.reserve_exact(results.iter().map(|(_, r)| r.events.len()).sum());
     for (index, result) in results {
         let job = &jobs[index];
+        let file = collected.sources.len();
         collected.sources.push(SourceFile {
             path: job.path.display().to_string(),
             label: job.label.clone(),
@@ -221,8 +240,8 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
             records: result.records,
             hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
         });
-        collected.events.extend(result.events);
-        collected.slmgr.extend(result.slmgr);
+        collected.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
+        collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
         collected.warnings.extend(result.warnings);
     }
     collected
@@ -297,8 +316,7 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
     result.format = Some(format);
     match format {
         Format::Evtx => {
-            let (records, warnings) =
-                evtx::read(mode, &job.path, &file, |e| keep(e, &job.label, &mut result.events, &mut result.warnings));
+            let (records, warnings) = evtx::read(mode, &job.path, &file, |e| keep(&e, &mut result));
             result.records = records;
             result.warnings.extend(warnings);
         }
@@ -310,7 +328,7 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
                 Ok(report) => {
                     result.format = Some(Format::SlmgrText);
                     result.records = 1;
-                    result.slmgr = Some(SourcedSlmgr { source: job.label.clone(), file: file.clone(), report });
+                    result.slmgr = Some(report);
                 }
                 Err(slmgr::SlmgrError::NotSlmgr { why, offset }) => {
                     result.format = Some(Format::Unreadable);
@@ -362,7 +380,7 @@ fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {
     let mut records = 0u64;
     let mut on_event = |e: RawEvent| {
         records += 1;
-        keep(e, &job.label, &mut result.events, &mut result.warnings);
+        keep(&e, result);
     };
     let cannot_read = |e: std::io::Error| {
         vec![ReadWarning { file: file.to_string(), offset: None, message: format!("cannot read: {e}") }]
@@ -385,10 +403,10 @@ fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {
 
 /// Keeps our activation events; an event of another provider in the KMS host's channel looks like
 /// ours but is not, so it is named in a warning and never used.
-fn keep(event: RawEvent, label: &str, events: &mut Vec<SourcedEvent>, warnings: &mut Vec<ReadWarning>) {
-    if !is_ours(&event) {
+fn keep(event: &RawEvent, result: &mut FileResult) {
+    if !is_ours(event) {
         if event.channel == KMS_CHANNEL {
-            warnings.push(ReadWarning {
+            result.warnings.push(ReadWarning {
                 file: event.origin.file.clone(),
                 offset: event.origin.offset,
                 message: format!(
@@ -404,7 +422,15 @@ fn keep(event: RawEvent, label: &str, events: &mut Vec<SourcedEvent>, warnings: 
     if !is_wanted_id(event.event_id) {
         return;
     }
-    if let Some(decoded) = decode(&event) {
-        events.push(SourcedEvent { source: label.to_string(), event, decoded });
+    if let Some(decoded) = decode(event, &mut result.interner) {
+        result.events.push(SourcedEvent {
+            file: 0,
+            event_id: event.event_id,
+            computer: result.interner.intern(&event.computer),
+            time: event.time,
+            record_id: event.record_id,
+            offset: event.origin.offset,
+            decoded,
+        });
     }
 }

@@ -1,10 +1,10 @@
-//! CSV exports of a report, one row per finding and one per machine, for spreadsheets and ticket
+//! CSV exports of a report, one row per finding and one per product of each machine, for spreadsheets and ticket
 //! systems. RFC 4180: a header row, CRLF line ends, fields with a comma, quote or line break are
 //! quoted with inner quotes doubled. Event-log text is attacker-controlled, and spreadsheet apps
 //! run a cell that starts with `=`, `+`, `-` or `@` as a formula, so such fields get a leading `'`.
 //! Headers stay English in every language: they are column names for scripts, not prose.
 
-use crate::model::{MachineState, Report, Severity};
+use crate::model::{LicenseStatus, Product, Report, Severity};
 
 const FINDING_HEADER: [&str; 12] = [
     "severity",
@@ -21,21 +21,31 @@ const FINDING_HEADER: [&str; 12] = [
     "evidence_count",
 ];
 
-const MACHINE_HEADER: [&str; 14] = [
+const PRODUCT_HEADER: [&str; 24] = [
     "machine",
     "source",
     "cmid",
+    "cloned_cmid",
+    "machine_state",
+    "product",
+    "app",
+    "sku",
+    "channel",
+    "partial_key",
+    "license_status",
+    "reason_code",
+    "state",
+    "expires",
+    "days_left",
     "kms_host",
     "kms_host_source",
-    "state",
-    "license_state",
-    "days_left",
-    "product",
     "last_attempt",
     "last_error_code",
     "last_error_name",
     "failures",
+    "note",
     "also_named",
+    "as_of",
 ];
 
 /// One row per finding; the evidence columns describe its first record and how many there are.
@@ -54,9 +64,9 @@ pub fn findings_csv(report: &Report) -> String {
                 opt(f.kms_host.as_deref()),
                 &f.title,
                 &f.explanation,
-                opt(first.map(|e| e.file.as_str())),
+                opt(first.map(|e| &*e.file)),
                 &opt_num(first.and_then(|e| e.record_id)),
-                opt(first.and_then(|e| e.time.as_deref())),
+                &opt_num(first.and_then(|e| e.time)),
                 &opt_num(first.and_then(|e| e.event_id)),
                 &f.evidence.len().to_string(),
             ],
@@ -65,32 +75,47 @@ pub fn findings_csv(report: &Report) -> String {
     out
 }
 
-/// One row per machine, in the report's order.
-pub fn machines_csv(report: &Report) -> String {
+/// One row per product, machines in the report's order; a machine with no product known gets one
+/// row with the product columns empty. The machine columns repeat on each of its rows.
+pub fn products_csv(report: &Report) -> String {
     let mut out = String::new();
-    push_row(&mut out, &MACHINE_HEADER);
+    push_row(&mut out, &PRODUCT_HEADER);
     for m in &report.machines {
-        let error = m.last_error.as_ref();
-        push_row(
-            &mut out,
-            &[
-                &m.machine,
-                &m.source,
-                opt(m.cmid.as_deref()),
-                opt(m.kms_host.as_deref()),
-                opt(m.kms_host_source.as_deref()),
-                state_tag(m.state),
-                opt(m.license_state.as_deref()),
-                &opt_num(m.days_left),
-                opt(m.product.as_deref()),
-                opt(m.last_attempt.as_deref()),
-                opt(error.map(|e| e.code.as_str())),
-                opt(error.and_then(|e| e.name.as_deref())),
-                &m.failures.to_string(),
-                // Earlier names of a renamed machine, `; `-separated: one cell stays one cell.
-                &m.also_named.join("; "),
-            ],
-        );
+        let products: Vec<Option<&Product>> =
+            if m.products.is_empty() { vec![None] } else { m.products.iter().map(Some).collect() };
+        for p in products {
+            let error = p.and_then(|p| p.last_error.as_ref());
+            push_row(
+                &mut out,
+                &[
+                    &m.machine,
+                    &m.source,
+                    opt(m.cmid.as_deref()),
+                    if m.cloned_cmid { "true" } else { "false" },
+                    m.state.id(),
+                    opt(p.and_then(|p| p.product.as_deref())),
+                    p.map_or("", |p| p.app.id()),
+                    opt(p.and_then(|p| p.sku.as_deref())),
+                    opt(p.and_then(|p| p.channel.as_deref())),
+                    opt(p.and_then(|p| p.partial_key.as_deref())),
+                    opt(p.and_then(|p| p.license_status).map(LicenseStatus::id)),
+                    opt(p.and_then(|p| p.reason.as_ref()).map(|r| &*r.code)),
+                    p.map_or("", |p| p.state.id()),
+                    &opt_num(p.and_then(|p| p.expires)),
+                    &opt_num(p.and_then(|p| p.days_left)),
+                    opt(p.and_then(|p| p.kms_host.as_deref())),
+                    opt(p.and_then(|p| p.kms_host_source.as_deref())),
+                    &opt_num(p.and_then(|p| p.last_attempt)),
+                    opt(error.map(|e| &*e.code)),
+                    opt(error.and_then(|e| e.name.as_deref())),
+                    &opt_num(p.map(|p| p.failures)),
+                    opt(p.and_then(|p| p.note.as_deref())),
+                    // Other names of a renamed machine, `; `-separated: one cell stays one cell.
+                    &m.also_named.join("; "),
+                    &opt_num(m.as_of),
+                ],
+            );
+        }
     }
     out
 }
@@ -101,15 +126,6 @@ fn severity_tag(s: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
         Severity::Info => "info",
-    }
-}
-
-fn state_tag(s: MachineState) -> &'static str {
-    match s {
-        MachineState::Activated => "activated",
-        MachineState::Failing => "failing",
-        MachineState::Grace => "grace",
-        MachineState::Unknown => "unknown",
     }
 }
 

@@ -13,7 +13,9 @@ use std::fmt::{self, Write};
 
 use labels::Labels;
 
-use crate::model::{Evidence, Finding, KmsHost, Machine, MachineState, Report, Severity, Source, Warning};
+use crate::model::{
+    CodeRef, Evidence, Finding, KmsHost, Machine, MachineState, Product, Report, Severity, Source, Time, Warning,
+};
 
 const STYLE: &str = include_str!("html/style.css");
 /// Evidence lists longer than this fold into a `<details>` (which opens without script).
@@ -42,7 +44,7 @@ fn page(out: &mut String, r: &Report) -> fmt::Result {
     out.write_str("<main>\n")?;
     writeln!(out, "<section id=\"overview\">\n<h2>{}</h2>\n<div class=\"charts\">", Esc(l.charts))?;
     figure(out, "small", l.errors_by_code, |o| svg::errors_by_code(o, r, l))?;
-    figure(out, "small", l.machines_by_state, |o| svg::machines_by_state(o, r, l))?;
+    figure(out, "small", l.products_by_state, |o| svg::products_by_state(o, r, l))?;
     figure(out, "wide", l.timeline, |o| svg::timeline(o, r, l))?;
     figure(out, "wide", l.kms_count, |o| svg::kms_count(o, r, l))?;
     out.write_str("</div>\n</section>\n")?;
@@ -63,7 +65,7 @@ fn header(out: &mut String, r: &Report, l: &Labels) -> fmt::Result {
         Esc(&r.generated_by)
     )?;
     if let Some(as_of) = &r.as_of {
-        write!(out, " · {} {}", Esc(l.as_of), time(Some(as_of)))?;
+        write!(out, " · {} {}", Esc(l.as_of), time(Some(*as_of)))?;
     }
     out.write_str("</p>\n<dl class=\"summary\">\n")?;
     let s = &r.summary;
@@ -129,6 +131,7 @@ fn thead(out: &mut String, columns: &[(&str, bool)]) -> fmt::Result {
     out.write_str("</tr></thead>\n<tbody>\n")
 }
 
+/// A row per machine, then a row per product under it.
 fn machines(out: &mut String, machines: &[Machine], l: &Labels) -> fmt::Result {
     thead(
         out,
@@ -144,10 +147,7 @@ fn machines(out: &mut String, machines: &[Machine], l: &Labels) -> fmt::Result {
         ],
     )?;
     for m in machines {
-        write!(out, "<tr><td><strong>{}</strong><div class=\"sub\">", Esc(&m.machine))?;
-        if let Some(product) = &m.product {
-            write!(out, "{}<br>", Esc(product))?;
-        }
+        write!(out, "<tr class=\"machine\"><td><strong>{}</strong><div class=\"sub\">", Esc(&m.machine))?;
         write!(out, "{}", Esc(&m.source))?;
         if !m.also_named.is_empty() {
             write!(out, "<br>{} {}", Esc(l.also_named), Esc(&m.also_named.join(", ")))?;
@@ -155,37 +155,74 @@ fn machines(out: &mut String, machines: &[Machine], l: &Labels) -> fmt::Result {
         if let Some(cmid) = &m.cmid {
             write!(out, "<br><span class=\"mono\">{}</span>", Esc(cmid))?;
         }
-        let state = match m.state {
-            MachineState::Activated => "activated",
-            MachineState::Failing => "failing",
-            MachineState::Grace => "grace",
-            MachineState::Unknown => "unknown",
-        };
-        write!(out, "</div></td><td><span class=\"badge {state}\">{}</span></td><td>", Esc(l.state(m.state)))?;
-        if let Some(e) = &m.last_error {
-            write!(out, "<code>{}</code>", Esc(&e.code))?;
-            if let Some(name) = &e.name {
-                write!(out, "<div class=\"sub mono\">{}</div>", Esc(name))?;
-            }
-            if let Some(message) = &e.message {
-                write!(out, "<div class=\"sub\">{}</div>", Esc(message))?;
-            }
-        }
+        write!(out, "</div></td><td>{}</td><td>", badge(m.state, l))?;
+        last_error(out, m.last_error.as_ref())?;
         out.write_str("</td><td>")?;
-        if let Some(host) = &m.kms_host {
-            write!(out, "<span class=\"mono\">{}</span>", Esc(host))?;
-        }
-        if let Some(source) = &m.kms_host_source {
-            write!(out, "<div class=\"sub\">{}</div>", Esc(l.host_source(source)))?;
-        }
+        kms(out, m.kms_host.as_deref(), m.kms_host_source.as_deref(), l)?;
         writeln!(
             out,
             "</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
             opt_num(m.days_left),
-            Esc(opt(m.license_state.as_deref())),
-            time(m.last_attempt.as_deref()),
+            Esc(m.license_state.map_or("", |s| l.license_status(s))),
+            time(m.last_attempt),
             m.failures
         )?;
+        for p in &m.products {
+            product(out, p, l)?;
+        }
+    }
+    Ok(())
+}
+
+fn product(out: &mut String, p: &Product, l: &Labels) -> fmt::Result {
+    let name = p.product.as_deref().or(p.sku.as_deref()).unwrap_or(l.app(p.app));
+    write!(out, "<tr class=\"product\"><td><span class=\"app\">{}</span> {}", Esc(l.app(p.app)), Esc(name))?;
+    out.write_str("<div class=\"sub\">")?;
+    let details: Vec<String> = [p.channel.as_deref(), p.partial_key.as_deref().map(str::trim)]
+        .into_iter()
+        .flatten()
+        .map(|s| Esc(s).to_string())
+        .collect();
+    out.write_str(&details.join(" · "))?;
+    if let Some(note) = &p.note {
+        write!(out, "<br>{}", Esc(note))?;
+    }
+    write!(out, "</div></td><td>{}</td><td>", badge(p.state, l))?;
+    last_error(out, p.last_error.as_ref().or(p.reason.as_ref()))?;
+    out.write_str("</td><td>")?;
+    kms(out, p.kms_host.as_deref(), p.kms_host_source.as_deref(), l)?;
+    writeln!(
+        out,
+        "</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+        opt_num(p.days_left),
+        Esc(p.license_status.map_or("", |s| l.license_status(s))),
+        time(p.last_attempt),
+        p.failures
+    )
+}
+
+fn badge(state: MachineState, l: &Labels) -> String {
+    format!("<span class=\"badge {}\">{}</span>", state.id(), Esc(l.state(state)))
+}
+
+fn last_error(out: &mut String, e: Option<&CodeRef>) -> fmt::Result {
+    let Some(e) = e else { return Ok(()) };
+    write!(out, "<code>{}</code>", Esc(&e.code))?;
+    if let Some(name) = &e.name {
+        write!(out, "<div class=\"sub mono\">{}</div>", Esc(name))?;
+    }
+    if let Some(message) = &e.message {
+        write!(out, "<div class=\"sub\">{}</div>", Esc(message))?;
+    }
+    Ok(())
+}
+
+fn kms(out: &mut String, host: Option<&str>, source: Option<&str>, l: &Labels) -> fmt::Result {
+    if let Some(host) = host {
+        write!(out, "<span class=\"mono\">{}</span>", Esc(host))?;
+    }
+    if let Some(source) = source {
+        write!(out, "<div class=\"sub\">{}</div>", Esc(l.host_source(source)))?;
     }
     Ok(())
 }
@@ -230,10 +267,10 @@ fn kms_hosts(out: &mut String, hosts: &[KmsHost], l: &Labels) -> fmt::Result {
             "</td><td class=\"num{}\">{}</td><td>{}",
             if k.dns_publishing_failures > 0 { " bad" } else { "" },
             k.dns_publishing_failures,
-            time(k.log_from.as_deref())
+            time(k.log_from)
         )?;
         if k.log_to.is_some() {
-            write!(out, " – {}", time(k.log_to.as_deref()))?;
+            write!(out, " – {}", time(k.log_to))?;
         }
         out.write_str("</td></tr>\n")?;
     }
@@ -315,7 +352,7 @@ fn evidence(e: &Evidence, l: &Labels) -> String {
         let _ = write!(s, ":{line}");
     }
     s.push_str("</span>");
-    if let Some(t) = &e.time {
+    if let Some(t) = e.time {
         let _ = write!(s, " @ {}", time(Some(t)));
     }
     if let Some(id) = e.event_id {
@@ -346,8 +383,12 @@ fn list(out: &mut String, items: impl ExactSizeIterator<Item = String>, what: &s
 
 /// The exact time stays in `datetime`; the text puts a space for the `T` so a narrow column can
 /// wrap it between date and time.
-fn time(t: Option<&str>) -> String {
-    t.map(|t| format!("<time datetime=\"{}\">{}</time>", Esc(t), Esc(&t.replacen('T', " ", 1)))).unwrap_or_default()
+fn time(t: Option<Time>) -> String {
+    t.map(|t| {
+        let t = t.to_string();
+        format!("<time datetime=\"{}\">{}</time>", Esc(&t), Esc(&t.replacen('T', " ", 1)))
+    })
+    .unwrap_or_default()
 }
 
 fn opt(s: Option<&str>) -> &str {

@@ -4,7 +4,7 @@
 mod fixture;
 
 use actdoc_core::Lang;
-use actdoc_report::csv::{findings_csv, machines_csv};
+use actdoc_report::csv::{findings_csv, products_csv};
 
 /// A strict RFC 4180 reader, so the tests check what a spreadsheet would see, not our bytes.
 fn parse(text: &str) -> Vec<Vec<String>> {
@@ -76,16 +76,16 @@ fn a_field_a_spreadsheet_would_run_gets_an_apostrophe() {
     assert_eq!(rows[3][6], "'=cmd|' /C calc'!A0");
     let mut report = report;
     report.machines[0].machine = "+1-555-0100".to_string();
-    report.machines[1].product = Some("@SUM(1,2)\r\nnext".to_string());
-    let rows = parse(&machines_csv(&report));
+    report.machines[1].products[0].product = Some("@SUM(1,2)\r\nnext".into());
+    let rows = parse(&products_csv(&report));
     assert_eq!(rows[1][0], "'+1-555-0100");
-    assert_eq!(rows[2][8], "'@SUM(1,2)\r\nnext");
+    assert_eq!(rows[2][5], "'@SUM(1,2)\r\nnext");
 }
 
 #[test]
-fn machines_have_one_row_each_with_the_last_error() {
+fn products_have_one_row_each_under_their_machine() {
     let report = fixture::sample(Lang::En);
-    let text = machines_csv(&report);
+    let text = products_csv(&report);
     let rows = parse(&text);
     assert_eq!(
         rows[0],
@@ -93,31 +93,44 @@ fn machines_have_one_row_each_with_the_last_error() {
             "machine",
             "source",
             "cmid",
+            "cloned_cmid",
+            "machine_state",
+            "product",
+            "app",
+            "sku",
+            "channel",
+            "partial_key",
+            "license_status",
+            "reason_code",
+            "state",
+            "expires",
+            "days_left",
             "kms_host",
             "kms_host_source",
-            "state",
-            "license_state",
-            "days_left",
-            "product",
             "last_attempt",
             "last_error_code",
             "last_error_name",
             "failures",
-            "also_named"
+            "note",
+            "also_named",
+            "as_of"
         ]
     );
-    assert_eq!(rows.len(), 4);
+    // PC-ACT: one product; PC-FAIL: Windows failing and Office activated; the unknown machine:
+    // one row with empty product columns.
+    assert_eq!(rows.len(), 5);
     assert!(text.contains(
-        "\r\nPC-FAIL,logs/pc-fail,6f1a2b3c-0000-4000-8000-00000000abcd,kms01.corp.example:1688,registered,failing,Notification,,Windows 11 Enterprise,2024-05-02T08:15:00Z,0xC004F06C,SL_E_VL_INVALID_TIMESTAMP,4,PC-OLD\r\n"
+        "\r\nPC-FAIL,logs/pc-fail,6f1a2b3c-0000-4000-8000-00000000abcd,false,failing,Windows 11 Enterprise,windows,73111121-5638-40f6-bc11-f1d7b0d64300,VOLUME_KMSCLIENT,W269N,notification,,failing,2024-10-29T08:15:00Z,179,kms01.corp.example:1688,dns,2024-05-02T08:15:00Z,0xC004F06C,SL_E_VL_INVALID_TIMESTAMP,1,failed 4 times between 2024-04-29 and 2024-05-02,PC-OLD,2024-05-02T08:15:00Z\r\n"
     ));
+    assert_eq!((rows[3][4].as_str(), rows[3][6].as_str(), rows[3][12].as_str()), ("failing", "office", "activated"));
     // CSV is not HTML: the hostile name is kept as it is, for the spreadsheet to show as text.
-    assert_eq!(rows[3][0], fixture::HOSTILE);
-    assert_eq!(rows[3][5], "unknown");
+    assert_eq!(rows[4][0], fixture::HOSTILE);
+    assert_eq!((rows[4][4].as_str(), rows[4][5].as_str()), ("unknown", ""));
 }
 
 #[test]
 fn an_empty_report_gives_the_headers_alone() {
     let report = fixture::empty(Lang::En);
     assert_eq!(parse(&findings_csv(&report)).len(), 1);
-    assert_eq!(parse(&machines_csv(&report)).len(), 1);
+    assert_eq!(parse(&products_csv(&report)).len(), 1);
 }

@@ -9,7 +9,7 @@ use actdoc_core::Lang;
 use actdoc_report::html::render;
 use actdoc_report::model::Attempt;
 
-const CHARTS: [&str; 4] = ["chart-errors-by-code", "chart-machines-by-state", "chart-timeline", "chart-kms-count"];
+const CHARTS: [&str; 4] = ["chart-errors-by-code", "chart-products-by-state", "chart-timeline", "chart-kms-count"];
 
 /// What a page must never hold under `default-src 'none'`, whatever the report says.
 fn assert_self_contained(html: &str) {
@@ -96,9 +96,9 @@ fn every_text_of_the_model_is_escaped() {
 fn hostile_text_in_chart_labels_is_escaped() {
     let mut report = fixture::sample(Lang::En);
     report.attempts.push(Attempt {
-        time: "2024-05-02T09:00:00Z".to_string(),
+        time: fixture::at("2024-05-02T09:00:00Z"),
         machine: fixture::HOSTILE.to_string(),
-        code: "\"><script>".to_string(),
+        code: "\"><script>".into(),
         ok: false,
     });
     report.kms_hosts[0].host = "<b onmouseover=x>".to_string();
@@ -168,31 +168,24 @@ fn an_empty_report_renders_every_chart_with_an_explanation() {
 }
 
 #[test]
-fn the_timeline_survives_one_attempt_one_moment_and_unreadable_times() {
+fn the_timeline_survives_one_attempt_and_one_moment() {
     let mut report = fixture::sample(Lang::En);
     report.attempts.truncate(1);
     assert_self_contained(&render(&report));
-    for a in &mut fixture::sample(Lang::En).attempts {
-        a.time = "2024-05-02T08:15:00Z".to_string();
-    }
     let mut same = fixture::sample(Lang::En);
-    same.attempts.iter_mut().for_each(|a| a.time = "2024-05-02T08:15:00Z".to_string());
+    same.attempts.iter_mut().for_each(|a| a.time = fixture::at("2024-05-02T08:15:00Z"));
     let html = render(&same);
     assert_self_contained(&html);
     assert!(html.contains("05-02 08:15"), "the middle tick is the moment itself");
-    same.attempts.iter_mut().for_each(|a| a.time = "last tuesday".to_string());
-    let html = render(&same);
-    assert_self_contained(&html);
-    assert!(html.contains("5 attempts with an unreadable time are not shown"));
 }
 
 fn large_fleet() -> actdoc_report::Report {
     let mut report = fixture::sample(Lang::En);
     report.attempts = (0..5000)
         .map(|i| Attempt {
-            time: format!("2024-05-{:02}T{:02}:00:00Z", 1 + i % 28, i % 24),
+            time: fixture::at(&format!("2024-05-{:02}T{:02}:00:00Z", 1 + i % 28, i % 24)),
             machine: format!("PC-{i:04}"),
-            code: if i % 7 == 0 { "0xC004F074" } else { "0x00000000" }.to_string(),
+            code: if i % 7 == 0 { "0xC004F074" } else { "0x00000000" }.into(),
             ok: i % 7 != 0,
         })
         .collect();

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use actdoc_core::Lang;
-use actdoc_logs::analysis::{Options, analyse};
+use actdoc_fleet::{Options, analyse};
 use actdoc_logs::scan::{Format, Progress, ScanOptions, scan};
 use actdoc_logs::time::Timestamp;
 use actdoc_report::Report;

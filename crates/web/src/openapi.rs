@@ -27,7 +27,7 @@ use crate::{Shared, api};
     paths(api::health, api::code, api::explain, api::search, api::analyze, api::check),
     components(schemas(
         Health, ErrorDoc, InputErrorDoc, ExplanationDoc, DecodedDoc, NtStatusDoc, ReadingDoc, SearchHitDoc,
-        ReportDoc, SummaryDoc, MachineDoc, CodeRefDoc, KmsHostDoc, RequestCountsDoc, CodeCountDoc, FindingDoc,
+        ReportDoc, SummaryDoc, ProductCountsDoc, MachineDoc, ProductDoc, HistoryEntryDoc, CodeRefDoc, KmsHostDoc, RequestCountsDoc, CodeCountDoc, FindingDoc,
         EvidenceDoc, AttemptDoc, WarningDoc, SourceDoc, NothingReadableDoc, AnalyzeForm, CheckRequest
     )),
     tags(
@@ -137,6 +137,9 @@ pub(crate) struct ExplanationDoc {
     cause: Option<String>,
     /// Ordered steps; commands are in backticks.
     resolution: Vec<String>,
+    /// One per step of `resolution`: `find` (find the real error), `confirm` (test a cause) or
+    /// `fix` (change something).
+    resolution_purpose: Vec<String>,
     note: Option<String>,
     /// Curated codes worth reading next.
     related: Vec<String>,
@@ -215,11 +218,13 @@ pub(crate) struct SearchHitDoc {
 #[schema(as = Report)]
 #[allow(dead_code)]
 pub(crate) struct ReportDoc {
+    /// The version of this shape: 2.
+    schema: u32,
     /// `actdoc <version>`.
     generated_by: String,
     /// `en` or `zh-CN`.
     lang: String,
-    /// End of the 30-day KMS count window, when given.
+    /// The time verdicts and the KMS count window are computed at, when given.
     as_of: Option<String>,
     summary: SummaryDoc,
     machines: Vec<MachineDoc>,
@@ -238,9 +243,23 @@ pub(crate) struct SummaryDoc {
     machines: usize,
     activated: usize,
     failing: usize,
+    grace: usize,
+    unknown: usize,
+    products: ProductCountsDoc,
     kms_hosts: usize,
     errors: usize,
     warnings: usize,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(as = ProductCounts)]
+#[allow(dead_code)]
+pub(crate) struct ProductCountsDoc {
+    total: usize,
+    activated: usize,
+    grace: usize,
+    failing: usize,
+    unknown: usize,
 }
 
 #[derive(utoipa::ToSchema)]
@@ -254,18 +273,63 @@ pub(crate) struct MachineDoc {
     cmid: Option<String>,
     /// `host:port` of the KMS host it used last.
     kms_host: Option<String>,
-    /// `registered` or `dns`.
+    /// `registered`, `dns` or `event`.
     kms_host_source: Option<String>,
-    /// `activated`, `failing`, `grace` or `unknown`.
+    /// `activated`, `failing`, `grace` or `unknown`: the worst of its products.
     state: String,
+    /// The worst product's licence status: `licensed`, `initial_grace`, `additional_grace`,
+    /// `non_genuine_grace`, `notification`, `extended_grace` or `unlicensed`.
     license_state: Option<String>,
     days_left: Option<u64>,
     product: Option<String>,
     last_attempt: Option<String>,
     last_error: Option<CodeRefDoc>,
     failures: usize,
+    /// The time its verdicts are computed at.
+    as_of: Option<String>,
+    /// Other machines report its CMID too.
+    cloned_cmid: bool,
+    products: Vec<ProductDoc>,
     /// Indexes into `findings`.
     findings: Vec<usize>,
+}
+
+/// One licensed product (application and SKU) of a machine.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Product)]
+#[allow(dead_code)]
+pub(crate) struct ProductDoc {
+    product: Option<String>,
+    /// `windows`, `office` or `other`.
+    app: String,
+    app_id: Option<String>,
+    sku: Option<String>,
+    channel: Option<String>,
+    partial_key: Option<String>,
+    license_status: Option<String>,
+    reason: Option<CodeRefDoc>,
+    /// `activated`, `failing`, `grace` or `unknown`.
+    state: String,
+    expires: Option<String>,
+    days_left: Option<u64>,
+    kms_host: Option<String>,
+    kms_host_source: Option<String>,
+    last_attempt: Option<String>,
+    last_error: Option<CodeRefDoc>,
+    failures: usize,
+    history: Vec<HistoryEntryDoc>,
+    note: Option<String>,
+    evidence: Vec<EvidenceDoc>,
+    findings: Vec<usize>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(as = HistoryEntry)]
+#[allow(dead_code)]
+pub(crate) struct HistoryEntryDoc {
+    time: Option<String>,
+    code: String,
+    evidence: EvidenceDoc,
 }
 
 #[derive(utoipa::ToSchema)]
@@ -287,6 +351,7 @@ pub(crate) struct KmsHostDoc {
     /// 25 (clients) or 5 (servers).
     threshold: u32,
     reported_count: Option<u32>,
+    current_count: Option<u32>,
     requests: RequestCountsDoc,
     failing_clients: Vec<String>,
     dns_publishing_failures: usize,
@@ -319,8 +384,10 @@ pub(crate) struct CodeCountDoc {
 pub(crate) struct FindingDoc {
     /// `error`, `warning` or `info`.
     severity: String,
-    /// `activation_failed`, `earlier_failure`, `cloned_cmid`, `kms_count_below_threshold`,
-    /// `host_rejected_requests`, `dns_publishing_failed` or `request_not_seen_by_host`.
+    /// `activation_failed`, `no_answer`, `not_activated`, `licence_expired`, `earlier_failure`,
+    /// `kms_count_refused`, `renewal_failing`, `expires_soon`, `cloned_cmid`,
+    /// `kms_count_below_threshold`, `host_rejected_requests`, `dns_publishing_failed` or
+    /// `request_not_seen_by_host`.
     kind: String,
     code: Option<String>,
     machine: Option<String>,

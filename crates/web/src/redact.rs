@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use actdoc_report::Report;
+use actdoc_report::model::Shared;
 
 /// What a string field of the report holds, which decides how it is rewritten.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,13 +35,31 @@ pub(crate) fn each_string(report: &mut Report, f: &mut dyn FnMut(Kind, &mut Stri
             f(Kind::Cmid, cmid);
         }
         if let Some(host) = &mut m.kms_host {
-            f(Kind::Name, host);
+            shared(Kind::Name, host, f);
         }
         if let Some(product) = &mut m.product {
-            f(Kind::Text, product);
+            shared(Kind::Text, product, f);
         }
         if let Some(message) = m.last_error.as_mut().and_then(|e| e.message.as_mut()) {
-            f(Kind::Text, message);
+            shared(Kind::Text, message, f);
+        }
+        for p in &mut m.products {
+            if let Some(product) = &mut p.product {
+                shared(Kind::Text, product, f);
+            }
+            if let Some(host) = &mut p.kms_host {
+                shared(Kind::Name, host, f);
+            }
+            if let Some(note) = &mut p.note {
+                f(Kind::Text, note);
+            }
+            for e in p.last_error.iter_mut().chain(p.reason.iter_mut()) {
+                if let Some(message) = &mut e.message {
+                    shared(Kind::Text, message, f);
+                }
+            }
+            p.evidence.iter_mut().for_each(|e| shared(Kind::Path, &mut e.file, f));
+            p.history.iter_mut().for_each(|h| shared(Kind::Path, &mut h.evidence.file, f));
         }
     }
     for h in &mut report.kms_hosts {
@@ -55,9 +74,9 @@ pub(crate) fn each_string(report: &mut Report, f: &mut dyn FnMut(Kind, &mut Stri
             f(Kind::Name, host);
         }
         f(Kind::Text, &mut finding.title);
-        f(Kind::Text, &mut finding.explanation);
-        finding.resolution.iter_mut().for_each(|s| f(Kind::Text, s));
-        finding.evidence.iter_mut().for_each(|e| f(Kind::Path, &mut e.file));
+        shared(Kind::Text, &mut finding.explanation, f);
+        finding.resolution.iter_mut().for_each(|s| shared(Kind::Text, s, f));
+        finding.evidence.iter_mut().for_each(|e| shared(Kind::Path, &mut e.file, f));
     }
     for a in &mut report.attempts {
         f(Kind::Name, &mut a.machine);
@@ -68,6 +87,15 @@ pub(crate) fn each_string(report: &mut Report, f: &mut dyn FnMut(Kind, &mut Stri
     }
     for s in &mut report.sources {
         f(Kind::Path, &mut s.path);
+    }
+}
+
+/// A text the report shares between records: changed as a copy, so the others keep theirs.
+fn shared(kind: Kind, text: &mut Shared, f: &mut dyn FnMut(Kind, &mut String)) {
+    let mut owned = text.to_string();
+    f(kind, &mut owned);
+    if owned.as_str() != &**text {
+        *text = Shared::from(owned);
     }
 }
 

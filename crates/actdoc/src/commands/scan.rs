@@ -3,19 +3,20 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actdoc_core::{Kb, Lang, Products};
-use actdoc_logs::analysis::{Options, analyse};
+use actdoc_fleet::{Options, analyse};
 use actdoc_logs::scan::{Progress, ScanOptions, scan};
 use actdoc_logs::time::Timestamp;
-use actdoc_report::model::{MachineState, Report, Severity};
+use actdoc_report::model::{LicenseStatus, MachineState, Product, Report, Severity};
 use actdoc_report::{csv, html};
 use anyhow::{Context, Result, anyhow, bail};
 
-use crate::cli::{Format, ScanArgs};
+use crate::cli::{CsvTable, Format, ScanArgs};
 use crate::output::{self, Output, Style};
 
 pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
@@ -57,17 +58,34 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         &collected,
         &Options { kb, products, lang: out.lang, as_of, generated_by: format!("actdoc {}", env!("CARGO_PKG_VERSION")) },
     );
-    let rendered = match out.format {
-        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-        Format::Csv => csv::findings_csv(&report),
-        Format::Html => html::render(&report),
-        Format::Text => render_text(&report, out),
+    // A fleet's report runs to hundreds of megabytes: write it out as it is rendered, not whole.
+    let render = |w: &mut dyn Write| -> Result<()> {
+        match out.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *w, &report)?;
+                writeln!(w)?;
+            }
+            Format::Csv => w.write_all(
+                match args.csv {
+                    CsvTable::Products => csv::products_csv(&report),
+                    CsvTable::Findings => csv::findings_csv(&report),
+                }
+                .as_bytes(),
+            )?,
+            Format::Html => w.write_all(html::render(&report).as_bytes())?,
+            Format::Text => w.write_all(render_text(&report, out).as_bytes())?,
+        }
+        Ok(w.flush()?)
     };
     match &args.output {
-        Some(path) => std::fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))?,
-        None => output::print_text(&rendered)?,
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+            render(&mut BufWriter::new(file)).with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => render(&mut BufWriter::new(std::io::stdout().lock()))?,
     }
-    Ok(output::exit(if report.findings.is_empty() { output::OK } else { output::PROBLEM }))
+    let problem = report.findings.iter().any(|f| f.severity != Severity::Info);
+    Ok(output::exit(if problem { output::PROBLEM } else { output::OK }))
 }
 
 /// `2024-05-01` or a full RFC 3339 time; a date means the end of that day (UTC).
@@ -116,6 +134,29 @@ fn state_label(state: MachineState, lang: Lang) -> &'static str {
     }
 }
 
+/// One product: its name, verdict, the error or reason, its KMS host and the days left.
+fn product_line(p: &Product, out: &Output) -> String {
+    let en = out.lang == Lang::En;
+    let state = state_label(p.state, out.lang);
+    let state = if p.state == MachineState::Failing { out.paint(Style::Warn, state) } else { state.to_string() };
+    let name = p.product.as_deref().or(p.sku.as_deref()).unwrap_or(p.app.id());
+    let error = p
+        .last_error
+        .as_ref()
+        .or(p.reason.as_ref())
+        .map(|e| format!("{} {}", e.code, e.name.as_deref().unwrap_or_default()))
+        .unwrap_or_default();
+    let kms = p.kms_host.as_deref().map(|k| format!("KMS {k}")).unwrap_or_default();
+    let days =
+        p.days_left.map(|d| if en { format!("{d} days left") } else { format!("剩余 {d} 天") }).unwrap_or_default();
+    let status = p.license_status.map(LicenseStatus::id).unwrap_or_default();
+    let fields: Vec<String> = [out.paint(Style::Code, error.trim()), kms, days, status.to_string()]
+        .into_iter()
+        .filter(|f| !f.is_empty())
+        .collect();
+    format!("    {:<38} {:<10} {}", name, state, fields.join("  "))
+}
+
 fn render_text(report: &Report, out: &Output) -> String {
     let en = out.lang == Lang::En;
     let mut text = String::new();
@@ -129,19 +170,25 @@ fn render_text(report: &Report, out: &Output) -> String {
     for m in &report.machines {
         let state = state_label(m.state, out.lang);
         let state = if m.state == MachineState::Failing { out.paint(Style::Warn, state) } else { state.to_string() };
-        let error = m
-            .last_error
-            .as_ref()
-            .map(|e| format!("{} {}", e.code, e.name.as_deref().unwrap_or_default()))
-            .unwrap_or_default();
-        let kms = m.kms_host.as_deref().map(|k| format!("KMS {k}")).unwrap_or_default();
-        let days =
-            m.days_left.map(|d| if en { format!("{d} days left") } else { format!("剩余 {d} 天") }).unwrap_or_default();
-        let _ =
-            writeln!(text, "  {:<24} {:<10} {}  {}  {}", m.machine, state, out.paint(Style::Code, &error), kms, days);
-        if let Some(cmid) = &m.cmid {
-            let _ = writeln!(text, "  {:<24} {}", "", out.paint(Style::Dim, &format!("CMID {cmid}  [{}]", m.source)));
+        let _ = writeln!(text, "  {:<40} {}", m.machine, state);
+        for p in &m.products {
+            let _ = writeln!(text, "{}", product_line(p, out));
+            if let Some(note) = &p.note {
+                let _ = writeln!(text, "      {}", out.paint(Style::Dim, note));
+            }
         }
+        let mut details = Vec::new();
+        if let Some(cmid) = &m.cmid {
+            details.push(format!("CMID {cmid}"));
+        }
+        if m.cloned_cmid {
+            details.push(if en { "cloned CMID".to_string() } else { "CMID 被克隆".to_string() });
+        }
+        if !m.also_named.is_empty() {
+            details.push(format!("{} {}", if en { "also named" } else { "曾用名" }, m.also_named.join(", ")));
+        }
+        details.push(format!("[{}]", m.source));
+        let _ = writeln!(text, "    {}", out.paint(Style::Dim, &details.join("  ")));
     }
     if !report.kms_hosts.is_empty() {
         heading(&mut text, if en { "KMS hosts" } else { "KMS 主机" });
@@ -183,23 +230,39 @@ fn render_text(report: &Report, out: &Output) -> String {
             let _ = writeln!(
                 text,
                 "      {}",
-                out.paint(Style::Dim, &format!("{}{place} {}{more}", e.file, e.time.as_deref().unwrap_or_default()))
+                out.paint(
+                    Style::Dim,
+                    &format!("{}{place} {}{more}", e.file, e.time.map(|t| t.to_string()).unwrap_or_default())
+                )
             );
         }
     }
     let files = report.sources.len();
     let hits: u64 = report.sources.iter().map(|s| s.hits).sum();
     let unreadable = report.warnings.len();
-    let actdoc_report::model::Summary { machines, activated, failing, kms_hosts, errors, warnings } = report.summary;
+    let actdoc_report::model::Summary {
+        machines,
+        activated,
+        failing,
+        grace,
+        kms_hosts,
+        errors,
+        warnings,
+        products,
+        ..
+    } = &report.summary;
+    let total = products.total;
     let summary = if en {
         format!(
-            "{machines} machines ({activated} activated, {failing} failing), {kms_hosts} KMS hosts, {errors} errors, \
-             {warnings} warnings; {files} files, {hits} activation events, {unreadable} unreadable parts"
+            "{machines} machines ({activated} activated, {failing} failing, {grace} in grace), {total} products, \
+             {kms_hosts} KMS hosts, {errors} errors, {warnings} warnings; {files} files, {hits} activation events, \
+             {unreadable} unreadable parts"
         )
     } else {
         format!(
-            "{machines} 台计算机（{activated} 台已激活，{failing} 台失败），{kms_hosts} 台 KMS 主机，{errors} 个错误，\
-             {warnings} 个警告；{files} 个文件，{hits} 个激活事件，{unreadable} 处无法读取"
+            "{machines} 台计算机（{activated} 台已激活，{failing} 台失败，{grace} 台处于宽限期），{total} 个产品，\
+             {kms_hosts} 台 KMS 主机，{errors} 个错误，{warnings} 个警告；{files} 个文件，{hits} 个激活事件，\
+             {unreadable} 处无法读取"
         )
     };
     let _ = writeln!(text, "{summary}");

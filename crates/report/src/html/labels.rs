@@ -3,7 +3,7 @@
 
 use actdoc_core::Lang;
 
-use crate::model::{MachineState, Severity};
+use crate::model::{App, LicenseStatus, MachineState, Severity};
 
 #[derive(Debug)]
 pub(super) struct Labels {
@@ -25,7 +25,7 @@ pub(super) struct Labels {
     pub sources: &'static str,
     // Charts.
     pub errors_by_code: &'static str,
-    pub machines_by_state: &'static str,
+    pub products_by_state: &'static str,
     pub timeline: &'static str,
     pub kms_count: &'static str,
     pub no_codes: &'static str,
@@ -41,7 +41,6 @@ pub(super) struct Labels {
     pub servers_col: &'static str,
     pub threshold_col: &'static str,
     pub below_threshold: &'static str,
-    pub unreadable_times: &'static str,
     // Columns.
     pub machine: &'static str,
     pub state: &'static str,
@@ -68,6 +67,12 @@ pub(super) struct Labels {
     pub machines_suffix: &'static str,
     pub event: &'static str,
     pub also_named: &'static str,
+    /// `LicenseStatus` 0–6 in Windows' order: unlicensed, licensed, initial grace, additional
+    /// grace, non-genuine grace, notification, extended grace.
+    pub license_statuses: [&'static str; 7],
+    /// Windows, Office, other.
+    pub apps: [&'static str; 3],
+    pub source_event: &'static str,
     pub file: &'static str,
     pub offset: &'static str,
     pub message: &'static str,
@@ -104,6 +109,27 @@ impl Labels {
         }
     }
 
+    pub(super) fn license_status(&self, s: LicenseStatus) -> &'static str {
+        let i = match s {
+            LicenseStatus::Unlicensed => 0,
+            LicenseStatus::Licensed => 1,
+            LicenseStatus::InitialGrace => 2,
+            LicenseStatus::AdditionalGrace => 3,
+            LicenseStatus::NonGenuineGrace => 4,
+            LicenseStatus::Notification => 5,
+            LicenseStatus::ExtendedGrace => 6,
+        };
+        self.license_statuses[i]
+    }
+
+    pub(super) fn app(&self, a: App) -> &'static str {
+        match a {
+            App::Windows => self.apps[0],
+            App::Office => self.apps[1],
+            App::Other => self.apps[2],
+        }
+    }
+
     pub(super) fn severity(&self, s: Severity) -> &'static str {
         match s {
             Severity::Error => self.severity_error,
@@ -117,6 +143,7 @@ impl Labels {
         match tag {
             "registered" => self.source_registered,
             "dns" => self.source_dns,
+            "event" => self.source_event,
             other => other,
         }
     }
@@ -139,7 +166,7 @@ static EN: Labels = Labels {
     read_warnings: "Read warnings",
     sources: "Sources",
     errors_by_code: "Findings by error code",
-    machines_by_state: "Machines by state",
+    products_by_state: "Products by state",
     timeline: "Activation attempts over time",
     kms_count: "KMS host count, last 30 days",
     no_codes: "No finding with an error code.",
@@ -155,7 +182,6 @@ static EN: Labels = Labels {
     servers_col: "Server OS (30 d)",
     threshold_col: "Threshold",
     below_threshold: "below threshold",
-    unreadable_times: "attempts with an unreadable time are not shown",
     machine: "Machine",
     state: "State",
     last_error: "Last error",
@@ -181,6 +207,17 @@ static EN: Labels = Labels {
     machines_suffix: "machines",
     event: "event",
     also_named: "also named",
+    license_statuses: [
+        "Unlicensed",
+        "Licensed",
+        "Initial grace period",
+        "Additional grace period",
+        "Non-genuine grace period",
+        "Notification",
+        "Extended grace period",
+    ],
+    apps: ["Windows", "Office", "Other"],
+    source_event: "from its requests",
     file: "File",
     offset: "Offset",
     message: "Message",
@@ -216,7 +253,7 @@ static ZH_CN: Labels = Labels {
     read_warnings: "读取警告",
     sources: "数据来源",
     errors_by_code: "按错误代码统计的问题",
-    machines_by_state: "计算机激活状态",
+    products_by_state: "产品激活状态",
     timeline: "激活尝试时间线",
     kms_count: "KMS 主机计数（近 30 天）",
     no_codes: "没有带错误代码的问题。",
@@ -232,7 +269,6 @@ static ZH_CN: Labels = Labels {
     servers_col: "服务器（30 天）",
     threshold_col: "阈值",
     below_threshold: "低于阈值",
-    unreadable_times: "条时间无法读取的尝试未显示",
     machine: "计算机",
     state: "状态",
     last_error: "最近错误",
@@ -258,6 +294,9 @@ static ZH_CN: Labels = Labels {
     machines_suffix: "台计算机",
     event: "事件",
     also_named: "曾用名",
+    license_statuses: ["未授权", "已授权", "初始宽限期", "附加宽限期", "非正版宽限期", "通知", "延长宽限期"],
+    apps: ["Windows", "Office", "其他"],
+    source_event: "来自其请求",
     file: "文件",
     offset: "偏移",
     message: "消息",

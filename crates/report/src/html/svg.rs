@@ -9,7 +9,7 @@ use std::fmt::{self, Write};
 use actdoc_core::names;
 
 use super::labels::Labels;
-use super::time::{epoch_seconds, tick_label};
+use super::time::tick_label;
 use super::{Esc, truncate};
 use crate::model::{Attempt, MachineState, Report};
 
@@ -106,7 +106,7 @@ fn code_name<'a>(report: &'a Report, code: &str) -> Option<&'a str> {
         .machines
         .iter()
         .filter_map(|m| m.last_error.as_ref())
-        .find(|e| e.code == code && e.name.is_some())
+        .find(|e| &*e.code == code && e.name.is_some())
         .and_then(|e| e.name.as_deref());
     from_model.or_else(|| {
         let value = u32::from_str_radix(code.strip_prefix("0x").or_else(|| code.strip_prefix("0X"))?, 16).ok()?;
@@ -114,8 +114,9 @@ fn code_name<'a>(report: &'a Report, code: &str) -> Option<&'a str> {
     })
 }
 
-/// One bar split by state (its share of the fleet), and a legend with the counts.
-pub(super) fn machines_by_state(out: &mut String, report: &Report, l: &Labels) -> fmt::Result {
+/// One bar split by state (each product of every machine, Windows and Office apart), and a legend
+/// with the counts.
+pub(super) fn products_by_state(out: &mut String, report: &Report, l: &Labels) -> fmt::Result {
     const H: i64 = 130;
     const BAR_Y: i64 = 10;
     const BAR_H: i64 = 36;
@@ -125,15 +126,15 @@ pub(super) fn machines_by_state(out: &mut String, report: &Report, l: &Labels) -
         (MachineState::Grace, ORANGE),
         (MachineState::Unknown, GREY),
     ];
-    let total = report.machines.len();
-    let counts: Vec<usize> =
-        states.iter().map(|(s, _)| report.machines.iter().filter(|m| m.state == *s).count()).collect();
+    let products: Vec<MachineState> = report.machines.iter().flat_map(|m| m.products.iter().map(|p| p.state)).collect();
+    let total = products.len();
+    let counts: Vec<usize> = states.iter().map(|(s, _)| products.iter().filter(|p| *p == s).count()).collect();
     let parts: Vec<String> = states
         .iter()
         .zip(&counts)
         .map(|((s, _), n)| format!("{} {n} ({}%)", l.state(*s), percent(*n, total)))
         .collect();
-    open(out, "chart-machines-by-state", SMALL_W, H, &format!("{}: {}", l.machines_by_state, parts.join(", ")))?;
+    open(out, "chart-products-by-state", SMALL_W, H, &format!("{}: {}", l.products_by_state, parts.join(", ")))?;
     if total == 0 {
         write!(
             out,
@@ -185,12 +186,9 @@ pub(super) fn timeline(out: &mut String, report: &Report, l: &Labels) -> fmt::Re
     const X1: i64 = WIDE_W - 24;
     const INSET: i64 = 10;
     const TOP: i64 = 34;
-    let timed: Vec<(i64, &Attempt)> =
-        report.attempts.iter().filter_map(|a| epoch_seconds(&a.time).map(|t| (t, a))).collect();
-    let unreadable = report.attempts.len() - timed.len();
-    let note = (unreadable > 0).then(|| format!("{unreadable} {}", l.unreadable_times));
+    let timed: Vec<(i64, &Attempt)> = report.attempts.iter().map(|a| (a.time.0.0, a)).collect();
     let (Some(first), Some(last)) = (timed.iter().map(|t| t.0).min(), timed.iter().map(|t| t.0).max()) else {
-        let message = note.unwrap_or_else(|| l.no_attempts.to_string());
+        let message = l.no_attempts.to_string();
         open(out, "chart-timeline", WIDE_W, EMPTY_H, &format!("{}: {message}", l.timeline))?;
         empty(out, WIDE_W, EMPTY_H, &message)?;
         return out.write_str("</svg>");
@@ -202,7 +200,7 @@ pub(super) fn timeline(out: &mut String, report: &Report, l: &Labels) -> fmt::Re
     let lanes: Vec<&str> = if per_machine { machines.into_iter().collect() } else { vec![l.ok, l.failed] };
     let row_h: i64 = if per_machine { 24 } else { 60 };
     let axis_y = TOP + row_h * len_i64(lanes.len());
-    let h = axis_y + 30 + if note.is_some() { 18 } else { 0 };
+    let h = axis_y + 30;
     let failed = timed.iter().filter(|(_, a)| !a.ok).count();
     let label = format!("{}: {} {}, {failed} {}", l.timeline, timed.len() - failed, l.ok, l.failed);
     open(out, "chart-timeline", WIDE_W, h, &label)?;
@@ -256,7 +254,8 @@ pub(super) fn timeline(out: &mut String, report: &Report, l: &Labels) -> fmt::Re
             TOP + row_h * len_i64(lane) + row_h / 2
         } else {
             let lane = i64::from(!a.ok);
-            let jitter = i64::try_from(fnv1a(&[a.machine.as_bytes(), a.time.as_bytes()]) % 1000).unwrap_or_default();
+            let jitter =
+                i64::try_from(fnv1a(&[a.machine.as_bytes(), &a.time.0.0.to_le_bytes()]) % 1000).unwrap_or_default();
             TOP + row_h * lane + 8 + jitter * (row_h - 16) / 1000
         };
         dots.entry((!a.ok, y, x_of(*t))).and_modify(|e| e.1 += 1).or_insert((a, 1));
@@ -278,9 +277,6 @@ pub(super) fn timeline(out: &mut String, report: &Report, l: &Labels) -> fmt::Re
                 Esc(&title)
             )?;
         }
-    }
-    if let Some(note) = note {
-        write!(out, r#"<text x="{X0}" y="{}" fill="{MUTED}" font-size="12">{}</text>"#, h - 4, Esc(&note))?;
     }
     out.write_str("</svg>")
 }

@@ -6,7 +6,7 @@
 //! `actdoc scan --json`.
 
 use actdoc_core::Lang;
-use actdoc_report::model::{Finding, KmsHost, Machine, MachineState, Severity, Warning};
+use actdoc_report::model::{CodeRef, Finding, KmsHost, Machine, MachineState, Severity, Warning};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -264,11 +264,12 @@ fn evidence(e: &actdoc_report::model::Evidence) -> Markup {
             @if let Some(id) = e.record_id { "#" (id) }
             @if let Some(line) = e.line { ":" (line) }
         }
-        @if let Some(time) = &e.time { " @ " time datetime=(time) { (time.replacen('T', " ", 1)) } }
+        @if let Some(time) = e.time { @let time = time.to_string(); " @ " time datetime=(time) { (time.replacen('T', " ", 1)) } }
         @if let Some(id) = e.event_id { " · " (id) }
     }
 }
 
+/// A row per machine, then a row per product (Windows, each Office SKU) under it.
 fn machines(t: &Text, machines: &[Machine]) -> Markup {
     html! {
         div.table-wrap { table {
@@ -277,31 +278,56 @@ fn machines(t: &Text, machines: &[Machine]) -> Markup {
             } }
             tbody {
                 @for m in machines {
-                    @let (class, label) = match m.state {
-                        MachineState::Activated => ("activated", t.state_activated),
-                        MachineState::Failing => ("failing", t.state_failing),
-                        MachineState::Grace => ("grace", t.state_grace),
-                        MachineState::Unknown => ("unknown", t.state_unknown),
-                    };
-                    tr {
+                    tr.machine {
                         td {
                             strong { (m.machine) }
-                            div.sub { @if let Some(p) = &m.product { (p) " · " } (m.source) }
+                            div.sub { (m.source) }
                             @if let Some(cmid) = &m.cmid { div.sub.mono { (cmid) } }
                         }
-                        td { span class=(format!("badge {class}")) { (label) } }
-                        td {
-                            @if let Some(e) = &m.last_error {
-                                a.code href=(code_href(&e.code)) { (e.code) }
-                                @if let Some(name) = &e.name { div.sub.mono { (name) } }
-                            }
-                        }
+                        td { (badge(t, m.state)) }
+                        td { (last_error(m.last_error.as_ref())) }
                         td.mono { (m.kms_host.as_deref().unwrap_or("")) }
                         td.num { (m.days_left.map(|d| d.to_string()).unwrap_or_default()) }
+                    }
+                    @for p in &m.products {
+                        tr.product {
+                            td {
+                                span.indent { (p.product.as_deref().or(p.sku.as_deref()).unwrap_or(p.app.id())) }
+                                div.sub {
+                                    (p.app.id())
+                                    @if let Some(channel) = &p.channel { " · " (channel) }
+                                    @if let Some(status) = p.license_status { " · " (status.id()) }
+                                }
+                                @if let Some(note) = &p.note { div.sub { (note) } }
+                            }
+                            td { (badge(t, p.state)) }
+                            td { (last_error(p.last_error.as_ref().or(p.reason.as_ref()))) }
+                            td.mono { (p.kms_host.as_deref().unwrap_or("")) }
+                            td.num { (p.days_left.map(|d| d.to_string()).unwrap_or_default()) }
+                        }
                     }
                 }
             }
         } }
+    }
+}
+
+fn badge(t: &Text, state: MachineState) -> Markup {
+    let label = match state {
+        MachineState::Activated => t.state_activated,
+        MachineState::Failing => t.state_failing,
+        MachineState::Grace => t.state_grace,
+        MachineState::Unknown => t.state_unknown,
+    };
+    html! { span class=(format!("badge {}", state.id())) { (label) } }
+}
+
+fn last_error(e: Option<&CodeRef>) -> Markup {
+    html! {
+        @if let Some(e) = e {
+            a.code href=(code_href(&e.code)) { (e.code) }
+            @if let Some(name) = &e.name { div.sub.mono { (name) } }
+        }
     }
 }
 

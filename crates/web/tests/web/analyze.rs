@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use actdoc_core::{Kb, Lang, Products};
-use actdoc_logs::analysis::{Options, analyse};
+use actdoc_fleet::{Options, analyse};
 use actdoc_logs::scan::{Progress, ScanOptions, scan};
 use actdoc_report::Report;
 use actdoc_web::{WebConfig, router};
@@ -27,11 +27,16 @@ fn library_report(path: &Path, base: &Path, lang: Lang) -> Report {
     );
     let prefix = format!("{}/", base.display());
     let strip = |s: &mut String| *s = s.replace(&prefix, "");
+    let strip_shared = |s: &mut actdoc_report::model::Shared| *s = s.replace(&prefix, "").into();
     for s in &mut report.sources {
         strip(&mut s.path);
     }
     for f in &mut report.findings {
-        f.evidence.iter_mut().for_each(|e| strip(&mut e.file));
+        f.evidence.iter_mut().for_each(|e| strip_shared(&mut e.file));
+    }
+    for p in report.machines.iter_mut().flat_map(|m| m.products.iter_mut()) {
+        p.evidence.iter_mut().for_each(|e| strip_shared(&mut e.file));
+        p.history.iter_mut().for_each(|h| strip_shared(&mut h.evidence.file));
     }
     for w in &mut report.warnings {
         strip(&mut w.file);
@@ -176,7 +181,7 @@ async fn the_page_flow_uploads_once_and_shows_the_same_report_as_scan() {
 
     let results = get(&app, &location).await;
     assert_eq!(results.status, StatusCode::OK);
-    assert!(results.body.contains("FUKUSUKE16E9: activation fails with 0x80072EE7"), "{}", results.body);
+    assert!(results.body.contains("FUKUSUKE16E9 / Windows: activation fails with 0x80072EE7"), "{}", results.body);
     assert!(results.body.contains("href=\"/codes/0x80072EE7\""));
     assert!(results.body.contains(&format!("href=\"/analyze/{id}/report?lang=en\"")));
 

@@ -2,12 +2,11 @@
 //! evtx crate find the same events and the same findings: on every file of the corpus, and on a
 //! crafted log whose template carries the EventID and provider as literal text (as forwarded /
 //! WEC logs do) instead of in substitution slots.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 
 use actdoc_core::{Kb, Lang, Products};
-use actdoc_logs::analysis::{Options, analyse};
+use actdoc_fleet::{Options, analyse};
 use actdoc_logs::evtx::Mode;
 use actdoc_logs::scan::{Collected, Progress, ScanOptions, scan};
 use actdoc_test_support::servers::TempDir;
@@ -23,7 +22,7 @@ fn fingerprint(c: &Collected) -> (Vec<String>, String) {
     let mut events: Vec<String> = c
         .events
         .iter()
-        .map(|e| format!("{} {:?} {:?} {:?}", e.source, e.event.record_id, e.event.time, e.decoded))
+        .map(|e| format!("{} {:?} {:?} {:?}", c.sources[e.file].label, e.record_id, e.time, e.decoded))
         .collect();
     events.sort();
     let options = Options {
@@ -240,7 +239,7 @@ fn literal_event_ids_are_found_by_both_modes() {
     let full = collect(std::slice::from_ref(&path), Mode::FullParse);
     assert!(full.warnings.is_empty(), "{:#?}", full.warnings);
     assert_eq!(full.events.len(), 2, "the evtx crate reads the crafted file: {:#?}", full.events);
-    assert_eq!(full.events[0].event.computer, "WEC-FORWARDED-PC");
+    assert_eq!(&*full.events[0].computer, "WEC-FORWARDED-PC");
     let fast = collect(std::slice::from_ref(&path), Mode::Selector);
     assert_eq!(fingerprint(&fast), fingerprint(&full));
 
