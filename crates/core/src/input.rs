@@ -216,6 +216,9 @@ fn candidate(text: &str, start: usize, end: usize, word: &str, errors: &mut Vec<
     let is_hex_prefixed = word.len() > 2 && (word.starts_with("0x") || word.starts_with("0X"));
     let next = bytes.get(end + 1).copied();
     if is_hex_prefixed {
+        if slui_argument(text, start, end, word) || slui_decode_line(&text[..start]) {
+            return None;
+        }
         return match parse_code(word) {
             Ok(readings) => readings,
             Err(err) => {
@@ -264,6 +267,29 @@ fn candidate(text: &str, start: usize, end: usize, word: &str, errors: &mut Vec<
         }
     }
     None
+}
+
+/// `0x2a` in slmgr's hint to run `slui.exe 0x2a 0xC004F074` is slui's argument (show the error
+/// text), never an error of its own: after the word slui (any quotes, `.exe` or a mistyped ` exe`),
+/// or directly followed by another code when the hint was copied without the word.
+fn slui_argument(text: &str, start: usize, end: usize, word: &str) -> bool {
+    if !word.eq_ignore_ascii_case("0x2a") {
+        return false;
+    }
+    let before = text[..start].trim_end_matches(|c: char| c.is_whitespace() || "'\"“”‘’″″`".contains(c));
+    let before = before.to_ascii_lowercase();
+    let after_slui = ["slui", "slui.exe", "slui exe"].iter().any(|w| before.ends_with(w));
+    let rest = text[end..].trim_start_matches(|c: char| c.is_whitespace() || "'\"“”‘’″`".contains(c));
+    let code_follows = (rest.starts_with("0x") || rest.starts_with("0X"))
+        && rest[2..].chars().take_while(char::is_ascii_hexdigit).count() >= 4;
+    after_slui || code_follows
+}
+
+/// slui's own decode of the code above it ("Unknown facility code 0x7 (7L)", "Facility error:
+/// 0x232b (9003L)") describes that code; it is not another one.
+fn slui_decode_line(prefix: &str) -> bool {
+    let lower = prefix.trim_end().to_ascii_lowercase();
+    lower.ends_with("facility code") || lower.ends_with("facility error:") || lower.ends_with("facility error")
 }
 
 fn after_error_word(prefix: &str) -> bool {
@@ -388,6 +414,29 @@ mod tests {
         assert_eq!(parse_code("0x00000005").ok().flatten().map(|r| r.len()), Some(1));
         assert_eq!(top("0x00000005"), 5);
         assert_eq!(top("0x5"), 0x8007_0005);
+    }
+
+    fn codes(text: &str) -> Vec<u32> {
+        extract(text).0.iter().filter_map(|f| f.readings.first().map(|r| r.value)).collect()
+    }
+
+    #[test]
+    fn slui_argument_0x2a_is_never_a_code() {
+        let en = "Error: 0xC004E016 On a computer running Microsoft Windows non-core edition, run 'slui.exe 0x2a 0xC004E016' to display the error text.";
+        assert_eq!(codes(en), [0xC004_E016]);
+        let zh = "错误: 0xC004F069 在运行 Microsoft Windows 非核心版本的计算机上，运行”slui.exe 0x2a 0xC004F069″以显示错误文本。";
+        assert_eq!(codes(zh), [0xC004_F069]);
+        for hint in ["slui 0x2a 0x8007232B", "run \"slui exe 0x2A 0x8007232B\"", "error 0x2a 0x8007232B", "SLUI.EXE 0x2a 0x8007232b"] {
+            assert_eq!(codes(hint), [0x8007_232B], "{hint}");
+        }
+        // 0x2a alone, with nothing of slui around it, is still read.
+        assert_eq!(codes("error 0x2a"), [0x2a]);
+    }
+
+    #[test]
+    fn slui_decode_lines_describe_the_code_above_them() {
+        let popup = "Error: 0x8007232B DNS name does not exist.\nUnknown facility code 0x7 (7L)\nFacility error: 0x232b (9003L)";
+        assert_eq!(codes(popup), [0x8007_232B]);
     }
 
     #[test]

@@ -73,6 +73,7 @@ fn header(out: &mut String, r: &Report, l: &Labels) -> fmt::Result {
         (l.machines, s.machines, ""),
         (l.activated, s.activated, "good"),
         (l.failing, s.failing, "bad"),
+        (l.state_grace, s.grace, "warn"),
         (l.kms_hosts, s.kms_hosts, ""),
         (l.errors, s.errors, "bad"),
         (l.warnings, s.warnings, "warn"),
