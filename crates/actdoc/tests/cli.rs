@@ -141,6 +141,22 @@ fn text_with_several_codes_yields_one_result_per_code_in_order() {
     assert_eq!(run.codes(), ["0x803F7001", "0x8007232B"]);
 }
 
+/// slmgr's popups end with a hint to run `slui.exe 0x2a <code>`: 0x2a is slui's argument, so the
+/// popup explains as exactly its one code, exit 0 (it exited 1 on the made-up code 0x0000002A).
+#[test]
+fn a_pasted_slmgr_error_popup_is_its_one_code() {
+    let popups = [
+        "Error: 0xC004E016 On a computer running Microsoft Windows non-core edition, run 'slui.exe 0x2a 0xC004E016' to display the error text.",
+        "错误: 0xC004F069 在运行 Microsoft Windows 非核心版本的计算机上，运行”slui.exe 0x2a 0xC004F069″以显示错误文本。",
+        "Error: 0x8007232B DNS name does not exist.\nUnknown facility code 0x7 (7L)\nFacility error: 0x232b (9003L)",
+    ];
+    for (popup, code) in popups.iter().zip(["0xC004E016", "0xC004F069", "0x8007232B"]) {
+        let run = actdoc(&["explain", "--json", popup]);
+        assert_eq!(run.code, 0, "{popup}: {}", run.stderr);
+        assert_eq!(run.codes(), [code], "{popup}");
+    }
+}
+
 #[test]
 fn standard_input_is_one_text_like_pasted_slmgr_output() {
     let slmgr = "Name: Windows(R), Enterprise edition\n\

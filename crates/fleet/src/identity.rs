@@ -142,15 +142,27 @@ pub(crate) fn machines<'a>(collected: &'a Collected, products: &Products) -> Mac
         g.obs.push((i, o));
     }
 
-    // A text file belongs to the machine its folder's events name, if they name exactly one.
+    // A text file belongs to the machine its folder's events name, if they name exactly one;
+    // a block that names its machine (a PowerShell list of several) belongs to that one.
     for s in &collected.slmgr {
         let label = collected.sources.get(s.file).map_or("", |f| f.label.as_str());
-        let i = match label_names.get(label).map(Vec::as_slice) {
+        let file_machine = match label_names.get(label).map(Vec::as_slice) {
             Some([one]) => *one,
             _ => g.find(label, label),
         };
-        g.files.push((i, s.file));
-        for o in observe::from_slmgr(&s.report, s.file, products) {
+        // When the text was printed, as it says; a text that does not say is ordered after the
+        // records (by the file's modification time, `file_rank`) but judged as of no time of its own.
+        let time = s.report.printed_at;
+        for (machine, o) in observe::from_text(&s.report, s.file, time, products) {
+            let i = machine.map_or(file_machine, |name| g.find(name, label));
+            if g.files.last() != Some(&(i, s.file)) {
+                g.files.push((i, s.file));
+            }
+            if let Some(t) = time {
+                let n = &mut g.names[i as usize];
+                n.from = Some(n.from.map_or(t, |f| f.min(t)));
+                n.to = Some(n.to.map_or(t, |x| x.max(t)));
+            }
             if let Fact::Snapshot(snap) = &o.fact
                 && let Some(cmid) = &snap.cmid
             {
@@ -159,8 +171,8 @@ pub(crate) fn machines<'a>(collected: &'a Collected, products: &Products) -> Mac
             g.obs.push((i, o));
         }
         if let Some(host) = &s.report.kms_host {
-            let ev = Ev { file: s.file, time: None, record_id: None, event_id: None, line: None };
-            g.names[i as usize].host_status.push((ev, host.clone()));
+            let ev = Ev { file: s.file, time, record_id: None, event_id: None, line: None };
+            g.names[file_machine as usize].host_status.push((ev, host.clone()));
         }
     }
 

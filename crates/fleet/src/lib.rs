@@ -117,11 +117,15 @@ pub fn analyse(collected: &Collected, options: &Options) -> Report {
     }
 }
 
-/// Each source's place in path order: the tie-breaker that keeps the result independent of the
-/// order files were given or read in.
+/// Each source's place in the order the files were written (then by path): it orders texts that
+/// do not say when they were printed, and breaks ties between records, so the result does not
+/// depend on the order files were given or read in.
 fn file_rank(collected: &Collected) -> Vec<usize> {
     let mut order: Vec<usize> = (0..collected.sources.len()).collect();
-    order.sort_by(|&a, &b| collected.sources[a].path.cmp(&collected.sources[b].path));
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&collected.sources[a], &collected.sources[b]);
+        (a.modified, &a.path).cmp(&(b.modified, &b.path))
+    });
     let mut rank = vec![0; order.len()];
     for (r, i) in order.into_iter().enumerate() {
         rank[i] = r;

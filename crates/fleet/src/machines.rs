@@ -347,6 +347,12 @@ pub(crate) fn host_rows(ctx: &Ctx<'_>, explainer: &mut Explainer, out: &mut Out)
                 failing_clients.insert(r.client.as_deref().or(r.cmid.as_deref()).unwrap_or_default().to_string());
             }
         }
+        // A host known from its own `slmgr /dli` only: the cumulative counts it printed.
+        if let (0, Some((_, status))) = (counts.total, &h.status) {
+            counts.total = usize::try_from(status.total_requests.unwrap_or(0)).unwrap_or(usize::MAX);
+            counts.failed = usize::try_from(status.failed_requests.unwrap_or(0)).unwrap_or(usize::MAX);
+            counts.ok = counts.total.saturating_sub(counts.failed);
+        }
         let mut code_counts: Vec<CodeCount> =
             by_code.iter().map(|(c, evs)| CodeCount { code: format_code(*c), count: evs.len() }).collect();
         code_counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
@@ -355,10 +361,10 @@ pub(crate) fn host_rows(ctx: &Ctx<'_>, explainer: &mut Explainer, out: &mut Out)
         let own_count = h.status.as_ref().and_then(|(_, s)| s.current_count);
         let reported_count = out.reported.get(i).copied().flatten().map(|(_, c)| c);
         let current_count = own_count.or(reported_count);
-        let seen = if counts.total > 0 {
-            Some(if threshold == 25 { clients } else { servers })
-        } else {
+        let seen = if h.requests.is_empty() {
             own_count.and_then(|c| usize::try_from(c).ok())
+        } else {
+            Some(if threshold == 25 { clients } else { servers })
         };
         if let Some(seen) = seen.filter(|s| *s < threshold as usize) {
             let mut evidence = newest(h.requests.iter().map(|(ev, _)| *ev), MAX_EVIDENCE, paths);
@@ -405,6 +411,8 @@ pub(crate) fn host_rows(ctx: &Ctx<'_>, explainer: &mut Explainer, out: &mut Out)
             threshold,
             reported_count,
             current_count,
+            listening_port: h.status.as_ref().and_then(|(_, s)| s.listening_port),
+            dns_publishing: h.status.as_ref().and_then(|(_, s)| s.dns_publishing),
             requests: counts,
             failing_clients: failing_clients.into_iter().collect(),
             dns_publishing_failures: h.dns_failures.len(),

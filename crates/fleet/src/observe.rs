@@ -25,6 +25,8 @@ pub(crate) struct Obs<'a> {
     pub app_id: Option<&'a str>,
     /// SKU / Activation ID, lower case.
     pub sku: Option<Cow<'a, str>>,
+    /// The product's name as a text printed it, for products a text names without a SKU.
+    pub name: Option<&'a str>,
     pub fact: Fact<'a>,
 }
 
@@ -40,8 +42,10 @@ pub(crate) enum Fact<'a> {
     Succeeded { ad: bool },
     /// 8230: the rules engine's state data.
     State(State<'a>),
-    /// A product block of slmgr text (`/dli`, `/dlv`).
+    /// A product block of text (slmgr `/dli` `/dlv` `/xpr`, ospp.vbs, Office Tool Plus, PowerShell).
     Snapshot(Box<Snapshot<'a>>),
+    /// `slmgr /skms HOST` succeeded: the KMS host registered for the machine's products.
+    Registered(&'a str),
 }
 
 #[derive(Clone, Debug)]
@@ -77,11 +81,17 @@ pub(crate) struct Snapshot<'a> {
     pub status: Option<LicenseStatus>,
     pub reason: Option<u32>,
     pub minutes_left: Option<u64>,
+    /// The days left as the text printed them.
+    pub days_left: Option<u64>,
     pub channel: Option<Cow<'a, str>>,
     pub partial_key: Option<&'a str>,
     pub cmid: Option<Cow<'a, str>>,
     /// The KMS host and how the client knows it (`registered` or `dns`).
     pub kms_host: Option<(&'a str, &'static str)>,
+    /// When the activation ends, as `/xpr` printed it.
+    pub expires_at: Option<Timestamp>,
+    /// `/xpr`: "permanently activated".
+    pub permanent: bool,
 }
 
 /// `s` in lower case, borrowed when it already is.
@@ -106,6 +116,7 @@ pub(crate) fn from_event<'a>(event: &'a ActivationEvent, ev: Ev, products: &Prod
         app: classify(app_id, sku, None, products),
         app_id,
         sku: sku.map(lower),
+        name: None,
         fact,
     };
     Some(match event {
@@ -126,6 +137,7 @@ pub(crate) fn from_event<'a>(event: &'a ActivationEvent, ev: Ev, products: &Prod
             app: None,
             app_id: None,
             sku: None,
+            name: None,
             fact: Fact::Response(Response {
                 hresult: r.hresult,
                 flags: r.flags,
@@ -211,29 +223,36 @@ pub(crate) fn classify(
     app_id.map(|_| App::Other)
 }
 
-/// The product blocks of an slmgr text and its `/ato` outcomes. Licences "not in use" (`/dlv all`
-/// lists every SKU Windows knows) are not products of the machine.
-pub(crate) fn from_slmgr<'a>(report: &'a SlmgrReport, file: usize, products: &Products) -> Vec<Obs<'a>> {
-    let ev = |line: usize| Ev { file, time: None, record_id: None, event_id: None, line: Some(line) };
+/// The product blocks of a text and its activation outcomes, each with the machine it names (a
+/// PowerShell list of several machines), else `None` for the file's machine. `time` is when the
+/// text was printed. Licences "not in use" (`/dlv all` lists every SKU Windows knows) are not
+/// products of the machine.
+pub(crate) fn from_text<'a>(
+    report: &'a SlmgrReport,
+    file: usize,
+    time: Option<Timestamp>,
+    products: &Products,
+) -> Vec<(Option<&'a str>, Obs<'a>)> {
+    let ev = |line: usize| Ev { file, time, record_id: None, event_id: None, line: Some(line) };
     let mut out = Vec::new();
     for p in report.products.iter().filter(|p| !p.not_in_use) {
-        out.push(snapshot(p, ev(p.line), products));
+        out.push((p.machine.as_deref(), snapshot(p, ev(p.line), products)));
+    }
+    if let Some((line, host)) = &report.registered_kms {
+        let fact = Fact::Registered(host);
+        out.push((None, Obs { ev: ev(*line), app: None, app_id: None, sku: None, name: None, fact }));
     }
     for a in &report.activations {
-        let sku = a.product.as_deref().and_then(guid_in).map(Cow::Owned);
+        let sku =
+            a.activation_id.as_deref().map(lower).or_else(|| a.product.as_deref().and_then(guid_in).map(Cow::Owned));
         let fact = match (a.succeeded, a.error) {
             (true, _) => Fact::Succeeded { ad: false },
             (false, Some(code)) => Fact::Failed { code },
             // "Error: Product activation failed." has no code: count it as a generic failure.
             (false, None) => Fact::Failed { code: 0x8000_4005 },
         };
-        out.push(Obs {
-            ev: ev(a.line),
-            app: classify(None, sku.as_deref(), a.product.as_deref(), products),
-            app_id: None,
-            sku,
-            fact,
-        });
+        let app = classify(None, sku.as_deref(), a.product.as_deref(), products);
+        out.push((None, Obs { ev: ev(a.line), app, app_id: None, sku, name: a.product.as_deref(), fact }));
     }
     out
 }
@@ -248,15 +267,21 @@ fn snapshot<'a>(p: &'a SlmgrProduct, ev: Ev, products: &Products) -> Obs<'a> {
         app: classify(p.application_id.as_deref(), p.activation_id.as_deref(), p.name.as_deref(), products),
         app_id: p.application_id.as_deref(),
         sku: p.activation_id.as_deref().map(lower),
+        name: p.name.as_deref(),
         fact: Fact::Snapshot(Box::new(Snapshot {
             name: p.name.as_deref(),
             status: p.license_status.and_then(status_of_slmgr),
-            reason: p.notification_reason.filter(|r| *r != 0),
+            // An error code printed with a status is the reason when its severity bit is set
+            // (0x4004F040 beside ---LICENSED--- is information, not a failure).
+            reason: p.notification_reason.or(p.error_code.filter(|c| c & 0x8000_0000 != 0)).filter(|r| *r != 0),
             minutes_left: p.minutes_left,
+            days_left: p.days_left,
             channel: p.channel.as_deref().map(Cow::Borrowed),
             partial_key: p.partial_product_key.as_deref(),
             cmid: kms.and_then(|k| k.cmid.as_deref()).map(lower),
             kms_host,
+            expires_at: p.expires_at,
+            permanent: p.permanent,
         })),
     }
 }

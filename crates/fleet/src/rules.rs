@@ -27,8 +27,9 @@ pub(crate) const SL_E_VL_NOT_ENOUGH_COUNT: u32 = 0xC004_F038;
 pub(crate) const SL_E_VL_BINDING_SERVICE_UNAVAILABLE: u32 = 0xC004_F074;
 const SL_E_NO_PID_CONFIG_DATA: u32 = 0xC004_F014;
 
-/// Which product a fact is about: its application and SKU (None when no record named one).
-pub(crate) type ProductKey<'k> = (App, Option<&'k str>);
+/// Which product a fact is about: its application, its SKU, and for a product that texts name
+/// without a SKU, its name.
+pub(crate) type ProductKey<'k> = (App, Option<&'k str>, Option<&'k str>);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum FailureKind {
@@ -197,17 +198,20 @@ fn product_keys<'k>(obs: &'k [Obs<'_>], responses: &[Option<usize>]) -> Vec<Opti
             }
             if let Some(sku) = o.sku.as_deref() {
                 let app = o.app.or_else(|| app_of_sku.get(sku).copied()).unwrap_or(App::Other);
-                return Some((app, Some(sku)));
+                return Some((app, Some(sku), None));
             }
             let only = |app: App| match skus.get(&app).map(Vec::as_slice) {
-                Some([one]) => Some((app, Some(*one))),
+                Some([one]) => Some((app, Some(*one), None)),
                 _ => None,
             };
             Some(match o.app {
-                Some(app) => only(app).unwrap_or((app, None)),
+                // Office texts without SKUs (Office Tool Plus) name each product: several Office
+                // products of one machine stay apart. Windows has one product per machine.
+                Some(app @ (App::Office | App::Other)) => only(app).unwrap_or((app, None, o.name)),
+                Some(app) => only(app).unwrap_or((app, None, None)),
                 None => match all.as_slice() {
-                    [(app, sku)] => (*app, Some(*sku)),
-                    _ => only(App::Windows).unwrap_or((App::Windows, None)),
+                    [(app, sku)] => (*app, Some(*sku), None),
+                    _ => only(App::Windows).unwrap_or((App::Windows, None, None)),
                 },
             })
         })
@@ -231,10 +235,14 @@ struct Fold<'a> {
     expires: Option<Timestamp>,
     /// Minutes left as an untimed text printed them.
     text_minutes: Option<u64>,
+    /// The days the same text printed (slmgr's own rounding).
+    text_days: Option<u64>,
     kms_host: Option<(&'a str, &'static str)>,
     kms_client: bool,
     /// Activated through Active Directory: lasts 180 days like KMS.
     ad: bool,
+    /// A text gave the date the activation ends (`/xpr`): it expires, whatever the channel.
+    dated: bool,
     last_attempt: Option<Ev>,
     failures: Vec<Failure<'a>>,
     failures_since_licensed: usize,
@@ -255,6 +263,9 @@ impl<'a> Fold<'a> {
         if self.app_id.is_none() {
             self.app_id = o.app_id;
         }
+        if self.name.is_none() {
+            self.name = o.name;
+        }
         self.evidence.push(o.ev);
         if self.evidence.len() > 2 * EVIDENCE_KEPT {
             self.evidence.drain(..EVIDENCE_KEPT);
@@ -262,6 +273,7 @@ impl<'a> Fold<'a> {
         match &o.fact {
             Fact::Request(r) => self.request(o.ev, r, response),
             Fact::Response(_) => {}
+            Fact::Registered(host) => self.kms_host = Some((host, "registered")),
             Fact::Failed { code } => self.failed(o.ev, *code, FailureKind::Code, None),
             Fact::Succeeded { ad } => {
                 self.ad |= *ad;
@@ -281,6 +293,7 @@ impl<'a> Fold<'a> {
                 self.reason = s.reason.filter(|_| s.status != Some(LicenseStatus::Licensed));
                 self.expires = s.grace_end.or(self.expires);
                 self.text_minutes = None;
+                self.text_days = None;
                 set(&mut self.partial_key, s.partial_key);
                 set(&mut self.channel, s.channel.clone());
             }
@@ -289,10 +302,25 @@ impl<'a> Fold<'a> {
                     self.set_status(o.ev, status);
                 }
                 self.reason = s.reason;
-                match (o.ev.time, s.minutes_left) {
+                let minutes = s.minutes_left.or(s.days_left.map(|d| d * 1440));
+                match (o.ev.time, minutes) {
                     (Some(t), Some(m)) => self.expires = Some(minutes_after(t, m)),
-                    (None, Some(m)) => self.text_minutes = Some(m),
+                    (None, Some(m)) => {
+                        self.text_minutes = Some(m);
+                        self.text_days = s.days_left;
+                    }
                     _ => {}
+                }
+                if let Some(end) = s.expires_at {
+                    self.expires = Some(end);
+                    self.text_minutes = None;
+                    self.text_days = None;
+                    self.dated = true;
+                }
+                if s.permanent {
+                    self.expires = None;
+                    self.text_minutes = None;
+                    self.text_days = None;
                 }
                 set(&mut self.name, s.name);
                 set(&mut self.partial_key, s.partial_key);
@@ -362,6 +390,7 @@ impl<'a> Fold<'a> {
         }
         self.status = Some(status);
         self.text_minutes = None;
+        self.text_days = None;
     }
 
     fn licensed(&mut self, ev: Ev, expires: Option<Timestamp>) {
@@ -415,14 +444,15 @@ impl<'a> Fold<'a> {
             None => MachineState::Unknown,
         };
         // MAK, retail, OEM and digital licences do not expire (rule 9).
-        let expires =
-            self.expires.filter(|_| self.kms_client || self.ad || self.status != Some(LicenseStatus::Licensed));
+        let expires = self
+            .expires
+            .filter(|_| self.kms_client || self.ad || self.dated || self.status != Some(LicenseStatus::Licensed));
         let days_left = match (expires, as_of) {
             (Some(e), Some(a)) if self.text_minutes.is_none() => {
-                Some(u64::try_from((e.0 - a.0).max(0) / DAY).unwrap_or(0))
+                Some(u64::try_from(((e.0 - a.0).max(0) + DAY / 2) / DAY).unwrap_or(0))
             }
-            // slmgr prints whole days rounded to the nearest.
-            _ => self.text_minutes.map(|m| (m + 720) / 1440),
+            // As the text printed them, else its minutes to the nearest day.
+            _ => self.text_days.or(self.text_minutes.map(|m| (m + 720) / 1440)),
         };
         let mut evidence = self.evidence;
         evidence.reverse();

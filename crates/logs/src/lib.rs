@@ -7,6 +7,7 @@
 pub mod decode;
 pub mod event;
 pub mod evtx;
+pub mod paste;
 pub mod scan;
 pub mod selector;
 pub mod slmgr;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
+use crate::paste::{self, TextKind};
 use crate::slmgr::{self, SlmgrReport};
 use crate::time::Timestamp;
 use crate::{evtx, xml};
@@ -18,7 +19,9 @@ use crate::{evtx, xml};
 pub enum Format {
     Evtx,
     EventXml,
-    SlmgrText,
+    /// Text a person saved or pasted (slmgr, ospp.vbs, Office Tool Plus, PowerShell objects,
+    /// Event Viewer copies); before reading, `Text(TextKind::Slmgr)` means "some text".
+    Text(TextKind),
     Unreadable,
 }
 
@@ -27,7 +30,7 @@ impl Format {
         match self {
             Format::Evtx => "evtx",
             Format::EventXml => "event_xml",
-            Format::SlmgrText => "slmgr_text",
+            Format::Text(kind) => kind.id(),
             Format::Unreadable => "unreadable",
         }
     }
@@ -67,6 +70,8 @@ pub struct SourceFile {
     pub format: Format,
     pub records: u64,
     pub hits: u64,
+    /// When the file was last written: the time of a text that does not say when it was printed.
+    pub modified: Option<Timestamp>,
 }
 
 #[derive(Debug, Default)]
@@ -114,6 +119,7 @@ struct Job {
     path: PathBuf,
     label: String,
     size: u64,
+    modified: Option<Timestamp>,
 }
 
 /// The files under `inputs`, sorted, each with its source label: the first folder below a
@@ -130,8 +136,9 @@ fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
                 let mut parts = relative.components();
                 let first = parts.next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
                 let label = if parts.next().is_some() { first } else { folder_name(input) };
-                let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-                jobs.push(Job { path, label, size });
+                let metadata = std::fs::metadata(&path).ok();
+                let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
+                jobs.push(Job { path, label, size, modified: metadata.as_ref().and_then(modified) });
             }
         } else {
             match std::fs::metadata(input) {
@@ -139,6 +146,7 @@ fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
                     path: input.clone(),
                     label: input.parent().map(folder_name).unwrap_or_default(),
                     size: m.len(),
+                    modified: modified(&m),
                 }),
                 Err(e) => warnings.push(ReadWarning {
                     file: input.display().to_string(),
@@ -149,6 +157,11 @@ fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
         }
     }
     jobs
+}
+
+fn modified(metadata: &std::fs::Metadata) -> Option<Timestamp> {
+    let since = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(Timestamp(i64::try_from(since.as_secs()).ok()?))
 }
 
 fn folder_name(dir: &Path) -> String {
@@ -239,6 +252,7 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
             format: result.format.unwrap_or(Format::Unreadable),
             records: result.records,
             hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
+            modified: job.modified,
         });
         collected.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
         collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
@@ -323,16 +337,26 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
         Format::EventXml => {
             read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
         }
-        Format::SlmgrText | Format::Unreadable => match std::fs::read(&job.path) {
-            Ok(bytes) => match slmgr::parse(&bytes) {
-                Ok(report) => {
-                    result.format = Some(Format::SlmgrText);
-                    result.records = 1;
-                    result.slmgr = Some(report);
+        Format::Text(_) | Format::Unreadable => match std::fs::read(&job.path) {
+            Ok(bytes) => match paste::read(&bytes, &file) {
+                Ok(read) => {
+                    result.format = Some(Format::Text(read.kind));
+                    if read.kind == TextKind::EventViewer {
+                        result.records = read.events.len() as u64;
+                        for event in &read.events {
+                            keep(event, &mut result);
+                        }
+                    } else {
+                        result.records = 1;
+                        result.slmgr = Some(read.report);
+                    }
                 }
                 Err(slmgr::SlmgrError::NotSlmgr { why, offset }) => {
                     result.format = Some(Format::Unreadable);
-                    let message = format!("not an EVTX file, event XML or slmgr output: {why}");
+                    let message = format!(
+                        "not an EVTX file, event XML, or text actdoc reads (slmgr, ospp.vbs, Office Tool Plus, \
+                         PowerShell licence objects, Event Viewer copies): {why}"
+                    );
                     result.warnings.push(ReadWarning { file, offset: Some(offset as u64), message });
                 }
             },
@@ -359,7 +383,7 @@ pub fn detect(head: &[u8]) -> Format {
     if trimmed.starts_with('<') && (trimmed.contains("<Event") || trimmed.contains("<Events")) {
         Format::EventXml
     } else {
-        Format::SlmgrText
+        Format::Text(TextKind::Slmgr)
     }
 }
 

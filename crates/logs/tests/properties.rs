@@ -67,3 +67,55 @@ proptest! {
         prop_assert_eq!(s.wanted.len(), sizes.len());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(800))]
+
+    /// Any bytes saved as text give a reading or a refusal with an offset inside them.
+    #[test]
+    fn no_text_panics_a_reader(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        match actdoc_logs::paste::read(&bytes, "x.txt") {
+            Ok(_) => {}
+            Err(actdoc_logs::slmgr::SlmgrError::NotSlmgr { offset, .. }) => prop_assert!(offset <= bytes.len()),
+        }
+    }
+
+    /// Text made of the readers' own labels, in any order and any amount, never panics them.
+    #[test]
+    fn label_soup_never_panics(lines in proptest::collection::vec(prop_oneof![
+        Just("LICENSE NAME: Office 19, Office19ProPlus2019VL_KMS_Client_AE edition".to_string()),
+        Just("LICENSE STATUS:  ---OOB_GRACE---".to_string()),
+        Just("ERROR CODE: 0xC004F074".to_string()),
+        Just("REMAINING GRACE: 3 days (4000 minute(s) before expiring)".to_string()),
+        Just("---------------------------------------".to_string()),
+        Just("Name                : Windows(R), Enterprise edition".to_string()),
+        Just("LicenseStatus       : 5".to_string()),
+        Just("PSComputerName      : PC01".to_string()),
+        Just("Log Name: Application".to_string()),
+        Just("Source: Microsoft-Windows-Security-SPP".to_string()),
+        Just("Event ID: 12288".to_string()),
+        Just("Info:".to_string()),
+        Just("0x0, 0x0, h:1688, c, 2024/01/01 00:00, 0, 1, 5, s, 25".to_string()),
+        Just("Volume activation will expire 2015/04/06 09:57:03".to_string()),
+        Just("Office 16, Office16VisioProR_Retail edition:Windows处于通知模式".to_string()),
+        Just("slmgr /xpr 2dfe2075-2d04-4e43-816a-eb60bbb77574".to_string()),
+        Just("错误: 0xC004F074".to_string()),
+        "[ -~]{0,30}",
+    ], 0..30)) {
+        let text = lines.join("\n");
+        let _ = actdoc_logs::paste::read_str(&text, "x.txt");
+    }
+}
+
+/// A broken block (no status, garbage values) does not hide the next one.
+#[test]
+fn a_broken_office_block_does_not_hide_the_next() {
+    let text = "LICENSE NAME: Office 19, broken\nLICENSE STATUS: ---???---\nREMAINING GRACE: lots\n\
+                ---------------------------------------\n\
+                LICENSE NAME: Office 21, Office21ProPlus2021VL_KMS_Client_AE edition\n\
+                LICENSE STATUS:  ---LICENSED---\n";
+    let report = actdoc_logs::paste::read_office(text).unwrap();
+    let licensed: Vec<_> = report.products.iter().filter(|p| p.license_status.is_some()).collect();
+    assert_eq!(licensed.len(), 1);
+    assert_eq!(licensed[0].name.as_deref(), Some("Office 21, Office21ProPlus2021VL_KMS_Client_AE edition"));
+}

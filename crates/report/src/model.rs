@@ -308,6 +308,9 @@ pub struct KmsHost {
     /// The host's own current count: what it says itself (slmgr's "Current count"), else the
     /// newest count it reported to a client.
     pub current_count: Option<u32>,
+    /// From its own `slmgr /dli`: the port it listens on and whether it publishes itself in DNS.
+    pub listening_port: Option<u16>,
+    pub dns_publishing: Option<bool>,
     pub requests: RequestCounts,
     /// Machines whose requests this host answered with an error.
     pub failing_clients: Vec<String>,

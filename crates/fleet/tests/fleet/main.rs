@@ -8,4 +8,5 @@ mod events;
 mod modes;
 mod order;
 mod rules;
+mod texts;
 mod wef;

@@ -3,6 +3,7 @@
 //! public, so they are taken from user posts (see the note on each). A line is only ever matched
 //! against a whole label: a label that merely looks similar stays unknown.
 
+use super::LicenseStatus;
 use super::values::{loose_eq, strip_prefix_loose};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub(super) enum Field {
     MinutesLeft,
     NotificationReason,
     RearmCount,
+    /// "Trusted time": when `/dlv` ran, by the licensing service's clock.
+    TrustedTime,
     Client(ClientField),
     Host(HostField),
     ActivatedOk,
@@ -57,6 +60,8 @@ pub(super) enum HostField {
     CurrentCount,
     ListeningPort,
     DnsPublishing(bool),
+    /// "KMS priority: Normal | Low".
+    Priority,
     TotalRequests,
     FailedRequests,
 }
@@ -99,7 +104,7 @@ const LABELS: &[(&str, Lang, Field)] = &[
     ("Renewal interval", En, Field::Client(ClientField::RenewalInterval)),
     ("Current count", En, Field::Host(HostField::CurrentCount)),
     ("Listening on Port", En, Field::Host(HostField::ListeningPort)),
-    ("KMS priority", En, Field::Host(HostField::Seen)),
+    ("KMS priority", En, Field::Host(HostField::Priority)),
     ("Total requests received", En, Field::Host(HostField::TotalRequests)),
     ("Failed requests received", En, Field::Host(HostField::FailedRequests)),
     ("Requests with License Status Unlicensed", En, Field::Host(HostField::Seen)),
@@ -118,7 +123,7 @@ const LABELS: &[(&str, Lang, Field)] = &[
     ("Additional Information", En, Field::Known),
     ("Evaluation End Date", En, Field::Known),
     ("Remaining SKU rearm count", En, Field::Known),
-    ("Trusted time", En, Field::Known),
+    ("Trusted time", En, Field::TrustedTime),
     ("Configured Activation Type", En, Field::Known),
     ("Activation Object name", En, Field::Known),
     ("AO DN", En, Field::Known),
@@ -150,7 +155,7 @@ const LABELS: &[(&str, Lang, Field)] = &[
     ("错误", Zh, Field::Error),
     ("安装 ID", Zh, Field::Known),
     ("剩余 SKU 重置计数", Zh, Field::Known),
-    ("信任时间", Zh, Field::Known),
+    ("信任时间", Zh, Field::TrustedTime),
     ("已配置的激活类型", Zh, Field::Known),
 ];
 
@@ -182,23 +187,45 @@ const PHRASES: &[(&str, Lang, Field)] = &[
     ("成功地激活了产品", Zh, Field::ActivatedOk),
 ];
 
+/// What an `/xpr` line says about the product above it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Expiry {
+    /// Activated until the date that follows (volume, time-based or automatic VM activation).
+    Until,
+    Permanent,
+    /// Not activated; the grace period of this kind ends at the date that follows.
+    GraceEnds(LicenseStatus),
+    Notification,
+    Unlicensed,
+}
+
 /// `/xpr` lines. Their dates hold colons, so they are matched before the label split.
-const EXPIRATIONS: &[(&str, Lang)] = &[
-    ("Volume activation will expire", En),
-    ("Timebased activation will expire", En),
-    ("Automatic VM activation will expire", En),
-    ("The machine is permanently activated", En),
-    ("Windows is Activated for the lifespan of your device", En),
-    ("Initial grace period ends", En),
-    ("Additional grace period ends", En),
-    ("Non-genuine grace period ends", En),
-    ("Windows is in Notification mode", En),
-    ("Extended grace period ends", En),
-    // zh-CN: quoted from `slmgr /xpr` in several user posts and scripts.
-    ("批量激活将于", Zh),
-    ("计算机已永久激活", Zh),
-    ("Windows 处于通知模式", Zh),
+const EXPIRATIONS: &[(&str, Lang, Expiry)] = &[
+    ("Volume activation will expire", En, Expiry::Until),
+    ("Timebased activation will expire", En, Expiry::Until),
+    ("Automatic VM activation will expire", En, Expiry::Until),
+    ("The machine is permanently activated", En, Expiry::Permanent),
+    ("Windows is Activated for the lifespan of your device", En, Expiry::Permanent),
+    ("Initial grace period ends", En, Expiry::GraceEnds(LicenseStatus::InitialGrace)),
+    ("Additional grace period ends", En, Expiry::GraceEnds(LicenseStatus::AdditionalGrace)),
+    ("Non-genuine grace period ends", En, Expiry::GraceEnds(LicenseStatus::NonGenuineGrace)),
+    ("Windows is in Notification mode", En, Expiry::Notification),
+    ("Extended grace period ends", En, Expiry::GraceEnds(LicenseStatus::ExtendedGrace)),
+    // zh-CN: quoted from `slmgr /xpr` in several user posts and scripts ("批量激活将于 DATE 过期").
+    ("批量激活将于", Zh, Expiry::Until),
+    ("计算机已永久激活", Zh, Expiry::Permanent),
+    ("Windows 处于通知模式", Zh, Expiry::Notification),
 ];
+
+/// Session messages of `/ipk`, `/upk` and `/skms`, found inside a line: users paste popups into
+/// prose ("弹出窗口提示：“成功的安装了产品密钥”"), and zh-CN copies spell 成功地 as 成功的.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Session<'a> {
+    KeyChanged,
+    /// `/skms`: the host (and port) now registered.
+    KmsRegistered(&'a str),
+    Activated,
+}
 
 const ACTIVATING: &[(&str, Lang)] = &[("Activating", En), ("正在激活", Zh)];
 
@@ -212,6 +239,15 @@ pub(super) enum Line<'a> {
     },
     Expiration {
         lang: Lang,
+        expiry: Expiry,
+        /// The text after the phrase (its date).
+        rest: &'a str,
+        /// The product named before a colon on the same line (`/xpr ActID` pasted as one line).
+        product: Option<&'a str>,
+    },
+    Session {
+        lang: Lang,
+        session: Session<'a>,
     },
     Activating {
         lang: Lang,
@@ -228,12 +264,15 @@ pub(super) enum Line<'a> {
 }
 
 pub(super) fn classify(line: &str) -> Line<'_> {
-    if let Some(&(_, lang)) = EXPIRATIONS.iter().find(|(prefix, _)| strip_prefix_loose(line, prefix).is_some()) {
-        return Line::Expiration { lang };
+    if let Some(expiration) = expiration(line, None) {
+        return expiration;
     }
     // `/xpr` prints a bare "Unlicensed" under the product name.
     if loose_eq(line, "Unlicensed") {
-        return Line::Expiration { lang: En };
+        return Line::Expiration { lang: En, expiry: Expiry::Unlicensed, rest: "", product: None };
+    }
+    if let Some(session) = session(line) {
+        return session;
     }
     for &(prefix, lang) in ACTIVATING {
         if let Some(rest) = strip_prefix_loose(line, prefix) {
@@ -250,10 +289,56 @@ pub(super) fn classify(line: &str) -> Line<'_> {
     {
         return Line::Keyed { field, lang, value };
     }
+    if let Some((label, value)) = split
+        && let Some(expiration) = expiration(value, Some(label))
+    {
+        return expiration;
+    }
     if let Some((_, after)) = line.split_once("slui.exe 0x2a") {
         return Line::SluiFallback { code: super::values::hex_code(after) };
     }
     Line::Unknown { value: split.map_or(line, |(_, value)| value) }
+}
+
+fn expiration<'a>(text: &'a str, product: Option<&'a str>) -> Option<Line<'a>> {
+    EXPIRATIONS.iter().find_map(|&(prefix, lang, expiry)| {
+        let rest = strip_prefix_loose(text, prefix)?;
+        Some(Line::Expiration { lang, expiry, rest, product: product.filter(|p| !p.is_empty()) })
+    })
+}
+
+const KEY_CHANGED: &[(&str, Lang)] = &[
+    ("Installed product key", En),
+    ("Uninstalled product key", En),
+    ("Product key uninstalled successfully", En),
+    ("安装了产品密钥", Zh),
+    ("卸载了产品密钥", Zh),
+];
+
+fn session(line: &str) -> Option<Line<'_>> {
+    let lower = line.to_ascii_lowercase();
+    if let Some(at) = lower.find("key management service machine name set to ") {
+        let rest = line.get(at + "key management service machine name set to ".len()..)?;
+        let host = rest.split_whitespace().next()?.trim_end_matches(['.', ',']);
+        return Some(Line::Session { lang: En, session: Session::KmsRegistered(host) });
+    }
+    if line.contains("密钥管理服务计算机名")
+        && let Some((_, rest)) = line.split_once("设置为")
+    {
+        let host = rest.trim_start().split(|c: char| c.is_whitespace() || "”\"'。，,」）)".contains(c)).next()?;
+        return (!host.is_empty()).then_some(Line::Session { lang: Zh, session: Session::KmsRegistered(host) });
+    }
+    if ["成功地激活了产品", "成功的激活了产品"].iter().any(|p| line.contains(p)) {
+        return Some(Line::Session { lang: Zh, session: Session::Activated });
+    }
+    let changed = KEY_CHANGED.iter().find(|(p, _)| {
+        if p.is_ascii() {
+            lower.starts_with(&p.to_ascii_lowercase()) && lower.contains("successfully")
+        } else {
+            line.contains(p) && line.contains("成功")
+        }
+    });
+    changed.map(|&(_, lang)| Line::Session { lang, session: Session::KeyChanged })
 }
 
 /// Splits at the first colon: values hold colons of their own ("kms01:1688", URLs, times).
@@ -286,7 +371,27 @@ mod tests {
 
     #[test]
     fn whole_line_forms_win_over_the_colon_split() {
-        assert_eq!(classify("Volume activation will expire 4/11/2024 9:12:45 AM"), Line::Expiration { lang: En });
+        assert_eq!(
+            classify("Volume activation will expire 4/11/2024 9:12:45 AM"),
+            Line::Expiration { lang: En, expiry: Expiry::Until, rest: " 4/11/2024 9:12:45 AM", product: None }
+        );
+        assert_eq!(
+            classify("Office 16, Office16VisioProR_Retail edition:Windows处于通知模式"),
+            Line::Expiration {
+                lang: Zh,
+                expiry: Expiry::Notification,
+                rest: "",
+                product: Some("Office 16, Office16VisioProR_Retail edition")
+            }
+        );
+        assert_eq!(
+            classify("4. `slmgr /skms zh.us.to` 弹出窗口提示：“密钥管理服务计算机名成功的设置为zh.us.to”"),
+            Line::Session { lang: Zh, session: Session::KmsRegistered("zh.us.to") }
+        );
+        assert_eq!(
+            classify("Key Management Service machine name set to kms.shuax.com successfully."),
+            Line::Session { lang: En, session: Session::KmsRegistered("kms.shuax.com") }
+        );
         assert_eq!(
             classify("This license is not in use."),
             Line::Keyed { field: Field::NotInUse, lang: En, value: "" }

@@ -9,10 +9,15 @@ mod reader;
 mod text;
 mod values;
 
+pub(crate) use reader::numbered_lines;
+pub(crate) use values::date_time;
+
 #[cfg(test)]
 mod tests;
 
 use serde::Serialize;
+
+use crate::time::Timestamp;
 
 /// Everything read from one slmgr output file (which may hold several commands' output).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -30,6 +35,11 @@ pub struct SlmgrReport {
     pub expirations: Vec<String>,
     /// Present when the machine is a KMS host ("Key Management Service is enabled on this machine").
     pub kms_host: Option<KmsHostStatus>,
+    /// `/skms`: "Key Management Service machine name set to HOST successfully." (line, host).
+    pub registered_kms: Option<(usize, String)>,
+    /// When the text was printed, as it says itself ("Trusted time" of `/dlv`).
+    #[serde(skip)]
+    pub printed_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -51,10 +61,24 @@ pub struct SlmgrProduct {
     pub license_status: Option<LicenseStatus>,
     /// Minutes left from "Volume activation expiration" / "Time remaining" / "Timebased activation expiration".
     pub minutes_left: Option<u64>,
+    /// The days left as the text printed them ("(177 day(s))", "(180天）", ospp's "179 days"):
+    /// slmgr's own rounding, which is what the user saw.
+    pub days_left: Option<u64>,
     /// "Notification Reason: 0x…".
     pub notification_reason: Option<u32>,
     pub remaining_rearm_count: Option<u32>,
     pub kms_client: Option<KmsClientInfo>,
+    /// When the activation ends, from `/xpr` ("Volume activation will expire 2015/04/06 09:57:03").
+    #[serde(skip)]
+    pub expires_at: Option<Timestamp>,
+    /// `/xpr` said the activation never expires ("The machine is permanently activated.").
+    pub permanent: bool,
+    /// The error code printed with a status (ospp.vbs and Office Tool Plus "ERROR CODE"): the
+    /// licence's reason when its severity bit is set, information when it is not.
+    pub error_code: Option<u32>,
+    /// The machine the block is about, when the text names it (PowerShell's `PSComputerName`);
+    /// otherwise the file's machine.
+    pub machine: Option<String>,
 }
 
 /// License Status, as slmgr prints it (English and Chinese labels map to the same value).
@@ -90,6 +114,8 @@ pub struct KmsHostStatus {
     pub current_count: Option<u32>,
     pub listening_port: Option<u16>,
     pub dns_publishing: Option<bool>,
+    /// "KMS priority: Low".
+    pub low_priority: Option<bool>,
     pub total_requests: Option<u64>,
     pub failed_requests: Option<u64>,
 }
@@ -99,6 +125,8 @@ pub struct ActivationAttempt {
     pub line: usize,
     /// The product named in "Activating …".
     pub product: Option<String>,
+    /// Its Activation ID, when printed (in parentheses after the name, or as ospp's "SKU ID").
+    pub activation_id: Option<String>,
     /// None: "Product activated successfully."; Some: the "Error: 0x…" code.
     pub error: Option<u32>,
     /// The text after the code, as slmgr printed it.
@@ -118,10 +146,21 @@ pub enum SlmgrError {
 /// Parses one file's bytes. Never panics; binary junk is `NotSlmgr` with the offset of the first
 /// byte that cannot be text.
 pub fn parse(bytes: &[u8]) -> Result<SlmgrReport, SlmgrError> {
-    let decoded = text::decode(bytes)?;
-    let mut report = reader::read(&decoded.text)?;
-    report.encoding = decoded.encoding.to_string();
+    let (text, encoding) = decode(bytes)?;
+    let mut report = reader::read(&text)?;
+    report.encoding = encoding.to_string();
     Ok(report)
+}
+
+/// The text of a saved file in the encoding it was written in (`utf-8`, `utf-16le`, `utf-16be`,
+/// `gbk`), or where it stops being text.
+pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str), SlmgrError> {
+    text::decode(bytes).map(|d| (d.text, d.encoding))
+}
+
+/// slmgr output read from decoded text.
+pub(crate) fn read(text: &str) -> Result<SlmgrReport, SlmgrError> {
+    reader::read(text)
 }
 
 /// Parses text that is already a string (pasted into a form); `encoding` is `utf-8` and offsets

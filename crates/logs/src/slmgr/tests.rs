@@ -5,6 +5,7 @@ use encoding_rs::GBK;
 use proptest::prelude::*;
 
 use super::*;
+use crate::time::Timestamp;
 
 const BANNER: &str = "Microsoft (R) Windows Script Host Version 5.812\n\
 Copyright (C) Microsoft Corporation. All rights reserved.\n\n";
@@ -271,6 +272,7 @@ fn activation_failing_with_no_kms_reachable() {
         [ActivationAttempt {
             line: 1,
             product: Some("Windows(R), Enterprise edition".into()),
+            activation_id: Some("73111121-5638-40f6-bc11-f1d7b0d64300".into()),
             error: Some(0xC004_F074),
             message: Some(
                 "The Software Licensing Service reported that the computer could not be activated. No Key \
@@ -306,8 +308,14 @@ fn errors_without_activating_and_the_slui_hint() {
     );
     assert_eq!(report.activations.len(), 1);
     assert!(report.activations[0].message.as_deref().is_some_and(|m| m.contains("slui.exe")));
-    // A generic log line with an error code is not slmgr output.
-    assert_eq!(not_slmgr(b"Error: 0x80004005 Unspecified error").0, "no slmgr labels found");
+    // A lone error line pasted from a popup, whatever its code, is a failed attempt.
+    let report = parsed("Error: 0x8007232B DNS name does not exist.");
+    assert_eq!(
+        (report.activations[0].error, report.activations[0].message.as_deref()),
+        (Some(0x8007_232B), Some("DNS name does not exist."))
+    );
+    // A line that merely mentions an error is not.
+    assert_eq!(not_slmgr(b"Build failed; see error log 42").0, "no slmgr labels found");
 }
 
 #[test]
@@ -317,6 +325,7 @@ fn kms_host_with_twelve_clients_counted() {
         current_count: Some(12),
         listening_port: Some(1688),
         dns_publishing: Some(true),
+        low_priority: Some(false),
         total_requests: Some(3480),
         failed_requests: Some(16),
     };
@@ -360,7 +369,27 @@ fn expirations_as_printed() {
             "Windows is in Notification mode"
         ]
     );
-    assert!(report.products.is_empty());
+    // One product per "Name edition:" line, with what /xpr says of it.
+    let read: Vec<_> = report
+        .products
+        .iter()
+        .map(|p| {
+            (p.name.as_deref().unwrap_or(""), p.license_status, p.permanent, p.expires_at.map(Timestamp::to_rfc3339))
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (
+                "Windows(R), Enterprise edition",
+                Some(LicenseStatus::Licensed),
+                false,
+                Some("2024-04-11T09:12:45Z".into())
+            ),
+            ("Windows(R), Professional edition", Some(LicenseStatus::Licensed), true, None),
+            ("Windows(R), Education edition", Some(LicenseStatus::Notification), false, None),
+        ]
+    );
 }
 
 fn assert_zh_sample(report: &SlmgrReport, encoding: &str) {
@@ -440,7 +469,10 @@ fn several_commands_in_one_file_with_mixed_line_ends_and_trailing_spaces() {
         .map(|(i, line)| if i % 2 == 0 { format!("{line}   \r\n") } else { format!("{line}\t\n") })
         .collect::<String>();
     let report = parsed(&text);
-    assert_eq!(only_product(&report).minutes_left, Some(259_110));
+    // The /dli product, which /xpr names again, then the two other /xpr products.
+    assert_eq!(report.products.len(), 3);
+    assert_eq!(report.products[0].minutes_left, Some(259_110));
+    assert!(report.products[0].expires_at.is_some());
     assert_eq!(report.activations.len(), 1);
     assert_eq!(report.expirations.len(), 3);
 }

@@ -3,6 +3,7 @@
 //! than guessing, so a damaged line leaves a field empty instead of wrong.
 
 use super::LicenseStatus;
+use crate::time::Timestamp;
 
 /// Characters compared loosely: slmgr.ini translations and hand copies differ in spacing ("激活 ID"
 /// vs "激活ID") and people retype English labels in any case.
@@ -31,10 +32,31 @@ pub(super) fn strip_prefix_loose<'a>(s: &'a str, prefix: &str) -> Option<&'a str
     if next.is_none() { Some("") } else { None }
 }
 
-/// A printed value, or `None` when slmgr printed nothing after the label.
+/// A printed value, or `None` when slmgr printed nothing after the label or the user masked it
+/// (`*-*-*-*-*`, `*****`) before posting.
 pub(super) fn text(value: &str) -> Option<String> {
     let value = value.trim();
-    (!value.is_empty()).then(|| value.to_string())
+    let masked = value.chars().all(|c| matches!(c, '*' | '-' | '.' | ' '));
+    (!value.is_empty() && !masked).then(|| value.to_string())
+}
+
+/// The days in "253564 minute(s) (177 day(s))" or "259197 分钟(180天）".
+pub(super) fn printed_days(value: &str) -> Option<u64> {
+    let at = value.find("day").or_else(|| value.find('天'))?;
+    let digits: String =
+        value[..at].chars().rev().skip_while(|c| c.is_whitespace()).take_while(char::is_ascii_digit).collect();
+    digits.chars().rev().collect::<String>().parse().ok()
+}
+
+/// The Activation ID of a typed `slmgr /xpr 2dfe2075-…` (or `slmgr.vbs -xpr …`) command line.
+pub(super) fn xpr_command_id(line: &str) -> Option<String> {
+    let lower = line.to_ascii_lowercase();
+    let at = lower.find("/xpr").or_else(|| lower.find("-xpr"))?;
+    if !lower[..at].contains("slmgr") {
+        return None;
+    }
+    let id = line[at + 4..].split_whitespace().next()?;
+    (id.len() == 36 && is_product_id(id) && !id.contains('*')).then(|| id.to_ascii_lowercase())
 }
 
 /// A KMS host or address; slmgr prints "not available" (zh: "不可用") instead of leaving it blank.
@@ -134,15 +156,18 @@ pub(super) fn channel(description: &str) -> Option<String> {
     (!word.is_empty()).then(|| word.replace('-', "_"))
 }
 
-/// The product in "Activating Windows(R), Enterprise edition (73111121-…) ...". The ID may be
-/// missing or on the next line when the console wrapped it (zh-CN sample).
-pub(super) fn activating_product(rest: &str) -> Option<String> {
+/// The product and its Activation ID in "Activating Windows(R), Enterprise edition (73111121-…)
+/// ...". The ID may be missing, masked (`*-*-*`) or on the next line when the console wrapped it
+/// (zh-CN sample).
+pub(super) fn activating_product(rest: &str) -> (Option<String>, Option<String>) {
     let rest = rest.trim().trim_end_matches(['.', '。', '…']).trim_end();
-    let name = match rest.strip_suffix(')').and_then(|inner| inner.rsplit_once('(')) {
-        Some((name, id)) if is_product_id(id) => name,
-        _ => rest,
-    };
-    text(name)
+    match rest.strip_suffix(')').and_then(|inner| inner.rsplit_once('(')) {
+        Some((name, id)) if is_product_id(id) => {
+            let id = id.trim();
+            (text(name), (!id.contains('*')).then(|| id.to_ascii_lowercase()))
+        }
+        _ => (text(rest), None),
+    }
 }
 
 /// An activation ID as printed, or the `*-*-*-*-*` a user masked it with.
@@ -150,9 +175,65 @@ pub(super) fn is_product_id(id: &str) -> bool {
     !id.is_empty() && id.contains('-') && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-' || c == '*')
 }
 
+/// A date and time as slmgr prints them in the machine's locale: year first (`2015/04/06 09:57:03`,
+/// `2022-03-28`, zh-CN `2020/2/27 11:48:43`) or year last, month first in en-US with AM/PM
+/// (`10/14/2023 9:12:45 AM`) and day first where the first number cannot be a month
+/// (`14/10/2023 09:12:45`). An ambiguous day-month order without AM/PM is read month first, as
+/// en-US prints it; the time, when present, is the machine's local time, taken as UTC.
+pub(crate) fn date_time(value: &str) -> Option<Timestamp> {
+    let value = value.trim().trim_end_matches(['.', '。']);
+    let mut words = value.split_whitespace();
+    let date = words.next()?;
+    let time = words.next();
+    let meridiem = words.next().map(str::to_ascii_uppercase);
+    let parts: Vec<i64> = date.split(['/', '-', '.']).map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [a, b, c] = parts[..] else { return None };
+    let (year, month, day) = if a > 31 {
+        (a, b, c)
+    } else if c > 31 {
+        if a > 12 { (c, b, a) } else { (c, a, b) }
+    } else {
+        return None;
+    };
+    let (mut hour, minute, second) = match time {
+        Some(t) => {
+            let hms: Vec<i64> = t.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+            (*hms.first()?, *hms.get(1).unwrap_or(&0), *hms.get(2).unwrap_or(&0))
+        }
+        None => (0, 0, 0),
+    };
+    match meridiem.as_deref() {
+        Some("PM") if hour < 12 => hour += 12,
+        Some("AM") if hour == 12 => hour = 0,
+        _ => {}
+    }
+    Timestamp::from_civil(year, month, day, hour, minute, second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_in_the_orders_slmgr_prints_them() {
+        let at = |s: &str| date_time(s).map(Timestamp::to_rfc3339);
+        assert_eq!(at("2015/04/06 09:57:03").as_deref(), Some("2015-04-06T09:57:03Z"));
+        assert_eq!(at("2022-03-28").as_deref(), Some("2022-03-28T00:00:00Z"));
+        assert_eq!(at("2020/2/27 11:48:43").as_deref(), Some("2020-02-27T11:48:43Z"));
+        assert_eq!(at("10/14/2023 9:12:45 PM").as_deref(), Some("2023-10-14T21:12:45Z"));
+        assert_eq!(at("14/10/2023 09:12:45").as_deref(), Some("2023-10-14T09:12:45Z"));
+        assert_eq!(at("3/2/2024 10:03:11 AM").as_deref(), Some("2024-03-02T10:03:11Z"));
+        assert_eq!(at("soon"), None);
+        assert_eq!(printed_days("253564 minute(s) (177 day(s))"), Some(177));
+        assert_eq!(printed_days(" 259197 分钟(180天）"), Some(180));
+        assert_eq!(
+            xpr_command_id("slmgr /xpr 2DFE2075-2d04-4e43-816a-eb60bbb77574").as_deref(),
+            Some("2dfe2075-2d04-4e43-816a-eb60bbb77574")
+        );
+        assert_eq!(xpr_command_id("slmgr /xpr"), None);
+        assert_eq!(text("*-*-*-*-*"), None);
+        assert_eq!(at("99/99/99"), None);
+    }
 
     #[test]
     fn loose_matching_ignores_spacing_and_ascii_case() {
@@ -190,12 +271,16 @@ mod tests {
         );
         assert_eq!(channel("Windows(R) Operating System"), None);
         assert_eq!(
-            activating_product("Windows(R), Enterprise edition (73111121-5638-40f6-bc11-f1d7b0d64300) ...").as_deref(),
-            Some("Windows(R), Enterprise edition")
+            activating_product("Windows(R), Enterprise edition (73111121-5638-40F6-bc11-f1d7b0d64300) ..."),
+            (Some("Windows(R), Enterprise edition".into()), Some("73111121-5638-40f6-bc11-f1d7b0d64300".into()))
         );
         assert_eq!(
-            activating_product("Windows(R), EnterpriseS edition").as_deref(),
-            Some("Windows(R), EnterpriseS edition")
+            activating_product("Windows(R), EnterpriseS edition (*-*-*-*-*)..."),
+            (Some("Windows(R), EnterpriseS edition".into()), None)
+        );
+        assert_eq!(
+            activating_product("Windows(R), EnterpriseS edition"),
+            (Some("Windows(R), EnterpriseS edition".into()), None)
         );
         assert_eq!(leading_number(" 259197 分钟(180天）"), Some(259_197));
     }

@@ -1,0 +1,103 @@
+//! Text people paste or save from a Windows machine, recognised by its content: Event Viewer's
+//! "Copy details as text" of our events, PowerShell licence objects (`Format-List`, `Export-Csv`,
+//! `ConvertTo-Json`, ConfigMgr inventory columns), Office's `ospp.vbs` and Office Tool Plus
+//! listings, and slmgr output (`slmgr` module). Each reader gives the same shape, a
+//! [`SlmgrReport`] of product blocks and attempts (or events, for Event Viewer text), so the
+//! analysis reads them all alike. Never panics on input; text none of them reads is refused with
+//! where it went wrong.
+
+mod event_text;
+mod office;
+mod powershell;
+
+use crate::event::RawEvent;
+use crate::slmgr::{self, SlmgrError, SlmgrReport};
+
+pub use event_text::read as read_event_text;
+
+/// Office's `ospp.vbs` and Office Tool Plus listings alone (for fuzzing and tests).
+pub fn read_office(text: &str) -> Option<SlmgrReport> {
+    office::read(text)
+}
+
+/// PowerShell licence objects alone (for fuzzing and tests).
+pub fn read_powershell(text: &str) -> Option<SlmgrReport> {
+    powershell::read(text)
+}
+
+/// Which reader read a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    Slmgr,
+    Office,
+    PowerShell,
+    EventViewer,
+}
+
+impl TextKind {
+    /// The `format` of `sources[]` in the scan report.
+    pub fn id(self) -> &'static str {
+        match self {
+            TextKind::Slmgr => "slmgr_text",
+            TextKind::Office => "office_text",
+            TextKind::PowerShell => "powershell",
+            TextKind::EventViewer => "event_viewer_text",
+        }
+    }
+}
+
+/// What a text held.
+#[derive(Debug)]
+pub struct TextRead {
+    pub kind: TextKind,
+    /// Product blocks and attempts (empty for Event Viewer text).
+    pub report: SlmgrReport,
+    /// Events copied from Event Viewer, to read like the logs' own.
+    pub events: Vec<RawEvent>,
+}
+
+/// Reads a saved or pasted text file. `file` names it in the events' origin.
+pub fn read(bytes: &[u8], file: &str) -> Result<TextRead, SlmgrError> {
+    let (text, encoding) = slmgr::decode(bytes)?;
+    let mut read = read_str(&text, file)?;
+    read.report.encoding = encoding.to_string();
+    Ok(read)
+}
+
+/// The same for text that is already a string.
+pub fn read_str(text: &str, file: &str) -> Result<TextRead, SlmgrError> {
+    let events = event_text::read(text, file);
+    if !events.is_empty() {
+        return Ok(TextRead { kind: TextKind::EventViewer, report: SlmgrReport::default(), events });
+    }
+    let (kind, report) = if let Some(report) = powershell::read(text) {
+        (TextKind::PowerShell, report)
+    } else if let Some(report) = office::read(text) {
+        (TextKind::Office, report)
+    } else {
+        (TextKind::Slmgr, slmgr::read(text)?)
+    };
+    Ok(TextRead { kind, report, events: Vec::new() })
+}
+
+/// Lines as an editor numbers them.
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    slmgr::numbered_lines(text)
+}
+
+/// A label compared loosely: no spaces, punctuation or case ("Last 5 characters of installed
+/// product key", "LicenseStatus0" is not shortened here).
+fn loose_key(label: &str) -> String {
+    label.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// `0xC004F074` at the start of a value (more may follow: "(for information purposes only…)").
+fn hex_code(value: &str) -> Option<u32> {
+    let value = value.trim_start();
+    let hex = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X"))?;
+    let digits = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+    if !(1..=8).contains(&digits) {
+        return None;
+    }
+    u32::from_str_radix(hex.get(..digits)?, 16).ok()
+}
