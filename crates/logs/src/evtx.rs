@@ -1,5 +1,5 @@
-//! EVTX files through the `evtx` crate (full-parse mode): every record is rendered to XML and the
-//! ones that can be ours are read by the event XML parser. Wrapped here so the rest of the crate
+//! EVTX files, chunk by chunk in file order: the selector picks the records that can be ours and
+//! the `evtx` crate renders them (full-parse mode: every record) to XML for the event XML parser. Wrapped here so the rest of the crate
 //! never sees the crate's types, which change between minor versions.
 
 use std::collections::HashSet;
@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use evtx::{EvtxChunkData, EvtxParser, ParserSettings};
+use evtx::{EvtxChunkData, ParserSettings};
 
 use crate::decode::{KMS_CHANNEL, OUR_PROVIDERS, is_wanted_id};
 use crate::event::{Origin, RawEvent, ReadWarning};
@@ -35,10 +35,7 @@ const INTERESTING: [&str; 4] = ["Security-SPP", "Key Management Service", "KmsRe
 /// Reads `path` in `mode`, calling `on_event` for each record that may be an activation event.
 /// Returns the number of records read and the warnings (unreadable file, corrupt records).
 pub fn read(mode: Mode, path: &Path, file_label: &str, on_event: impl FnMut(RawEvent)) -> (u64, Vec<ReadWarning>) {
-    match mode {
-        Mode::Selector => read_selected(path, file_label, on_event),
-        Mode::FullParse => read_full(path, file_label, on_event),
-    }
+    read_file_chunks(mode, path, file_label, on_event)
 }
 
 /// Could this record be one we use or warn about? A superset: unknowns say yes.
@@ -49,7 +46,14 @@ fn might_be_ours(c: &Classified<'_>) -> bool {
     kms_channel || (provider && c.event_id.is_none_or(is_wanted_id))
 }
 
-fn read_selected(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEvent)) -> (u64, Vec<ReadWarning>) {
+/// Both modes walk the chunks in file order and check each one the same way (size, signature,
+/// CRCs), so they agree on damaged files too; they differ only in which records they render.
+fn read_file_chunks(
+    mode: Mode,
+    path: &Path,
+    file_label: &str,
+    mut on_event: impl FnMut(RawEvent),
+) -> (u64, Vec<ReadWarning>) {
     let warn = |offset: Option<u64>, message: String| ReadWarning { file: file_label.to_string(), offset, message };
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -74,6 +78,15 @@ fn read_selected(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEven
             format!("file ends inside a chunk ({partial} of {CHUNK_SIZE} bytes); that chunk is skipped"),
         ));
     }
+    // The header counts the chunks it wrote: fewer in the file means it was cut at a chunk boundary.
+    let counted = u64::from(u16::from_le_bytes([header[42], header[43]]));
+    if counted > chunks + u64::from(partial > 0) {
+        let offset = FILE_HEADER as u64 + chunks * CHUNK_SIZE as u64;
+        warnings.push(warn(
+            Some(offset),
+            format!("the file header counts {counted} chunks but the file holds {chunks}: it was truncated"),
+        ));
+    }
 
     // Big files are split into contiguous runs of chunks, one per core; results are put back in
     // file order, so the output does not depend on the scheduling.
@@ -85,13 +98,13 @@ fn read_selected(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEven
     let per_worker = chunks.div_ceil(workers.max(1));
     // A small file is read through the handle already open, positioned after the header.
     let runs: Vec<RunResult> = if workers == 1 {
-        vec![read_chunks(&mut file, file_label, 0, chunks)]
+        vec![read_chunks(mode, &mut file, file_label, 0, chunks)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
                 .map(|w| {
                     let (first, last) = (w * per_worker, ((w + 1) * per_worker).min(chunks));
-                    scope.spawn(move || read_run(path, file_label, first, last))
+                    scope.spawn(move || read_run(mode, path, file_label, first, last))
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| RunResult::crashed(file_label))).collect()
@@ -127,12 +140,12 @@ impl RunResult {
 }
 
 /// Selects and renders chunks `first..last` of the file.
-fn read_run(path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
+fn read_run(mode: Mode, path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
     use std::io::{Seek, SeekFrom};
     let start = FILE_HEADER as u64 + first * CHUNK_SIZE as u64;
     let opened = std::fs::File::open(path).and_then(|mut f| f.seek(SeekFrom::Start(start)).map(|_| f));
     match opened {
-        Ok(mut file) => read_chunks(&mut file, file_label, first, last),
+        Ok(mut file) => read_chunks(mode, &mut file, file_label, first, last),
         Err(e) => {
             let message = format!("cannot read: {e}");
             RunResult {
@@ -144,49 +157,94 @@ fn read_run(path: &Path, file_label: &str, first: u64, last: u64) -> RunResult {
 }
 
 /// Reads chunks `first..last` from `file`, which is positioned at chunk `first`.
-fn read_chunks(file: &mut std::fs::File, file_label: &str, first: u64, last: u64) -> RunResult {
+fn read_chunks(mode: Mode, file: &mut std::fs::File, file_label: &str, first: u64, last: u64) -> RunResult {
     let mut run = RunResult::default();
     let settings = Arc::new(ParserSettings::new().num_threads(1));
     let mut chunk = vec![0u8; CHUNK_SIZE];
     for index in first..last {
         let offset = FILE_HEADER as u64 + index * CHUNK_SIZE as u64;
+        if crate::budget::exceeded() {
+            let message = "stopped: reading this file took longer than its time limit".to_string();
+            run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
+            break;
+        }
         if read_up_to(file, &mut chunk) < CHUNK_SIZE {
             break;
         }
         if !chunk.starts_with(b"ElfChnk\0") {
             continue;
         }
-        let selection = select_chunk(&chunk, might_be_ours);
-        // Events of one chunk go out in record order, however they were read.
-        let mut events: Vec<(u64, RawEvent)> = selection
-            .extracted
-            .into_iter()
-            .filter(|(_, e)| interesting(e))
-            .map(|(id, mut e)| {
-                e.origin = Origin { file: file_label.to_string(), offset: None };
-                (id, e)
-            })
-            .collect();
-        if selection.render_all || !selection.wanted.is_empty() {
-            let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
-            let chosen = |id| selection.render_all || wanted.contains(&id);
-            let rendered = render_chunk(
-                &chunk,
-                offset,
-                &settings,
-                chosen,
-                file_label,
-                &mut |id, e| events.push((id, e)),
-                &mut run.warnings,
-            );
-            run.records += if selection.render_all { rendered } else { selection.records };
-        } else {
-            run.records += selection.records;
+        if let Some(problem) = crc_problem(&chunk) {
+            let message = format!("chunk {index}: {problem}; its records were skipped");
+            run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
+            continue;
         }
+        let mut events: Vec<(u64, RawEvent)> = Vec::new();
+        let mut deliver_to = |id, e| events.push((id, e));
+        if mode == Mode::FullParse {
+            run.records +=
+                render_chunk(&chunk, offset, &settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
+        } else {
+            let selection = select_chunk(&chunk, might_be_ours);
+            if selection.render_all {
+                // The record chain broke: what the walk extracted before the break is dropped and
+                // the whole chunk rendered instead, so no record is counted twice.
+                let message = "the record chain of this chunk is broken; the chunk was read whole".to_string();
+                run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
+                run.records +=
+                    render_chunk(&chunk, offset, &settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
+            } else {
+                for (id, mut e) in selection.extracted.into_iter().filter(|(_, e)| interesting(e)) {
+                    e.origin = Origin { file: file_label.to_string(), offset: Some(offset) };
+                    deliver_to(id, e);
+                }
+                if !selection.wanted.is_empty() {
+                    let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
+                    render_chunk(
+                        &chunk,
+                        offset,
+                        &settings,
+                        |id| wanted.contains(&id),
+                        file_label,
+                        &mut deliver_to,
+                        &mut run.warnings,
+                    );
+                }
+                run.records += selection.records;
+            }
+        }
+        // Events of one chunk go out in record order, however they were read.
         events.sort_by_key(|(id, _)| *id);
         run.events.extend(events.into_iter().map(|(_, e)| e));
     }
     run
+}
+
+/// The chunk flag that says its writer did not fill in CRCs.
+const NO_CRC32: u32 = 0x4;
+
+/// Why a chunk fails its checksums (the header's over bytes 0..120 and 128..512, the records'
+/// over 512..free space), unless its flags say it has none: one flipped bit must not invent a
+/// failing machine.
+fn crc_problem(chunk: &[u8]) -> Option<String> {
+    let word = |at: usize| chunk.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let flags = word(120)?;
+    if flags & NO_CRC32 != 0 {
+        return None;
+    }
+    let mut header = crc32fast::Hasher::new();
+    header.update(&chunk[..120]);
+    header.update(&chunk[128..512]);
+    let (expected, found) = (word(124)?, header.finalize());
+    if expected != found {
+        return Some(format!("header CRC mismatch (stored {expected:#010x}, computed {found:#010x})"));
+    }
+    let free = usize::try_from(word(48)?).unwrap_or(usize::MAX);
+    let Some(records) = chunk.get(512..free) else {
+        return Some(format!("free space offset {free} is outside the chunk (CRC cannot be checked)"));
+    };
+    let (expected, found) = (word(52)?, crc32fast::hash(records));
+    (expected != found).then(|| format!("records CRC mismatch (stored {expected:#010x}, computed {found:#010x})"))
 }
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> usize {
@@ -236,7 +294,7 @@ fn render_chunk(
                 }
                 let id = record.event_record_id;
                 match record.into_xml() {
-                    Ok(xml) => deliver(&xml.data, id, file_label, &mut |e| on_event(id, e), warnings),
+                    Ok(xml) => deliver(&xml.data, id, file_label, offset, &mut |e| on_event(id, e), warnings),
                     Err(e) => warnings.push(warn(format!("record {id}: {e}"))),
                 }
             }
@@ -259,6 +317,7 @@ fn deliver(
     xml: &str,
     record_id: u64,
     file_label: &str,
+    chunk_offset: u64,
     on_event: &mut impl FnMut(RawEvent),
     warnings: &mut Vec<ReadWarning>,
 ) {
@@ -267,36 +326,15 @@ fn deliver(
     }
     match parse_event(xml.as_bytes(), file_label, 0) {
         Ok(mut event) => {
-            event.origin.offset = None;
+            event.origin.offset = Some(chunk_offset);
             event.record_id = event.record_id.or(Some(record_id));
             on_event(event);
         }
         Err(message) => warnings.push(ReadWarning {
             file: file_label.to_string(),
-            offset: None,
+            offset: Some(chunk_offset),
             message: format!("record {record_id}: {message}"),
         }),
     }
 }
 
-/// Full-parse mode: every record rendered by the evtx crate.
-fn read_full(path: &Path, file_label: &str, mut on_event: impl FnMut(RawEvent)) -> (u64, Vec<ReadWarning>) {
-    let mut warnings = Vec::new();
-    let warn = |offset: Option<u64>, message: String| ReadWarning { file: file_label.to_string(), offset, message };
-    let parser = match EvtxParser::from_path(path) {
-        Ok(p) => p,
-        Err(e) => return (0, vec![warn(Some(0), format!("not a readable EVTX file: {e}"))]),
-    };
-    let mut parser = parser.with_configuration(ParserSettings::new().num_threads(1));
-    let mut records = 0u64;
-    for record in parser.records() {
-        match record {
-            Ok(record) => {
-                records += 1;
-                deliver(&record.data, record.event_record_id, file_label, &mut on_event, &mut warnings);
-            }
-            Err(e) => warnings.push(warn(None, format!("corrupt record skipped: {e}"))),
-        }
-    }
-    (records, warnings)
-}

@@ -4,6 +4,7 @@
 //! corrupt file is a warning, and the records around the damage are still read.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod budget;
 pub mod decode;
 pub mod event;
 pub mod evtx;

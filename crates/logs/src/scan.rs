@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
@@ -262,21 +262,27 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
 }
 
 /// A reading thread that outlives its files, watched from outside: a file that panics the reader
-/// costs a warning; one that hangs it costs a warning and a new thread (the stuck one is left
-/// behind, as a thread cannot be killed). Spawning a thread per file cost more than reading
-/// small files.
+/// costs a warning. The reader stops itself at its time limit (`budget`), keeping what it read;
+/// one that still does not answer a little later costs a warning and a new thread (the stuck one
+/// is left behind, as a thread cannot be killed). Spawning a thread per file cost more than
+/// reading small files.
 struct Reader {
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<mpsc::Sender<(Job, Instant)>>,
     results: mpsc::Receiver<std::thread::Result<FileResult>>,
 }
 
+/// How long past its own deadline a reader is given to stop by itself.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
 impl Reader {
     fn spawn(mode: evtx::Mode) -> Reader {
-        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (job_tx, job_rx) = mpsc::channel::<(Job, Instant)>();
         let (result_tx, result_rx) = mpsc::channel();
         let spawned = std::thread::Builder::new().name("actdoc-read".into()).spawn(move || {
-            for job in job_rx {
+            for (job, deadline) in job_rx {
+                crate::budget::set(Some(deadline));
                 let result = std::panic::catch_unwind(|| read_file(&job, mode));
+                crate::budget::set(None);
                 if result_tx.send(result).is_err() {
                     break;
                 }
@@ -296,11 +302,11 @@ impl Reader {
             *self = Reader::spawn(mode);
             return failed("cannot start a reader thread".into());
         };
-        if jobs.send(job.clone()).is_err() {
+        if jobs.send((job.clone(), Instant::now() + limit)).is_err() {
             *self = Reader::spawn(mode);
             return failed("the reader thread stopped; the file was skipped".into());
         }
-        match self.results.recv_timeout(limit) {
+        match self.results.recv_timeout(limit + STOP_GRACE) {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => failed("the reader crashed on this file; it was skipped".into()),
             Err(_) => {

@@ -13,51 +13,67 @@ use crate::time::Timestamp;
 
 /// One event is never this large; a runaway element is cut off and reported.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
+/// `<Provider>` has four attributes; nothing we read has more than this.
+const MAX_ATTRIBUTES: usize = 64;
 
 /// Reads every `<Event>` of `input`, calling `on_event` for each. Returns the warnings.
-pub fn read_events<R: BufRead>(mut input: R, file: &str, mut on_event: impl FnMut(RawEvent)) -> Vec<ReadWarning> {
+pub fn read_events<R: BufRead>(input: R, file: &str, on_event: impl FnMut(RawEvent)) -> Vec<ReadWarning> {
+    let mut searched = 0;
+    read_events_counting(input, file, on_event, &mut searched)
+}
+
+/// [`read_events`], adding to `searched` the bytes the element search looked at: each byte of the
+/// input about once, however the events are cut (a runaway `<Event>` once cost the square of its
+/// length).
+fn read_events_counting<R: BufRead>(
+    mut input: R,
+    file: &str,
+    mut on_event: impl FnMut(RawEvent),
+    searched: &mut u64,
+) -> Vec<ReadWarning> {
     let mut warnings = Vec::new();
     let mut pending: Vec<u8> = Vec::new();
     // Byte offset in the file of pending[0].
     let mut base: u64 = 0;
     let mut eof = false;
+    // An `<Event` start already found in `pending`, and how far the search for its end has got.
+    let mut open: Option<(usize, usize)> = None;
+    let warn = |offset: u64, message: String| ReadWarning { file: file.to_string(), offset: Some(offset), message };
     loop {
-        match next_event_span(&pending) {
+        if crate::budget::exceeded() {
+            warnings.push(warn(base, "stopped: reading this file took longer than its time limit".into()));
+            return warnings;
+        }
+        match next_event_span(&pending, open, searched) {
             Span::Complete { start, end } => {
                 let offset = base + start as u64;
                 match parse_event(&pending[start..end], file, offset) {
                     Ok(event) => on_event(event),
-                    Err(message) => {
-                        warnings.push(ReadWarning { file: file.to_string(), offset: Some(offset), message });
-                    }
+                    Err(message) => warnings.push(warn(offset, message)),
                 }
                 pending.drain(..end);
                 base += end as u64;
+                open = None;
                 continue;
             }
             Span::NoStart { keep_from } => {
                 pending.drain(..keep_from);
                 base += keep_from as u64;
+                open = None;
             }
-            Span::Open { start } if pending.len() - start > MAX_EVENT_BYTES => {
-                warnings.push(ReadWarning {
-                    file: file.to_string(),
-                    offset: Some(base + start as u64),
-                    message: format!("<Event> element longer than {MAX_EVENT_BYTES} bytes; skipped"),
-                });
+            Span::Open { start, .. } if pending.len() - start > MAX_EVENT_BYTES => {
+                let message = format!("<Event> element longer than {MAX_EVENT_BYTES} bytes; skipped");
+                warnings.push(warn(base + start as u64, message));
                 pending.drain(..start + 6);
                 base += (start + 6) as u64;
+                open = None;
                 continue;
             }
-            Span::Open { .. } => {}
+            Span::Open { start, searched_to } => open = Some((start, searched_to)),
         }
         if eof {
-            if let Span::Open { start } = next_event_span(&pending) {
-                warnings.push(ReadWarning {
-                    file: file.to_string(),
-                    offset: Some(base + start as u64),
-                    message: "file ends inside an <Event> element (truncated?)".into(),
-                });
+            if let Some((start, _)) = open {
+                warnings.push(warn(base + start as u64, "file ends inside an <Event> element (truncated?)".into()));
             }
             return warnings;
         }
@@ -69,11 +85,7 @@ pub fn read_events<R: BufRead>(mut input: R, file: &str, mut on_event: impl FnMu
                 input.consume(n);
             }
             Err(e) => {
-                warnings.push(ReadWarning {
-                    file: file.to_string(),
-                    offset: Some(base + pending.len() as u64),
-                    message: format!("read error: {e}"),
-                });
+                warnings.push(warn(base + pending.len() as u64, format!("read error: {e}")));
                 return warnings;
             }
         }
@@ -85,8 +97,10 @@ enum Span {
         start: usize,
         end: usize,
     },
+    /// An element that has not ended yet; its end was looked for up to `searched_to`.
     Open {
         start: usize,
+        searched_to: usize,
     },
     /// No `<Event` yet; bytes before `keep_from` can go (a partial tag at the end is kept).
     NoStart {
@@ -95,25 +109,33 @@ enum Span {
 }
 
 /// Finds the first whole `<Event …>…</Event>` in `buf`. `<EventData>`/`<EventID>` are not starts.
-fn next_event_span(buf: &[u8]) -> Span {
-    let Some(start) = find_event_start(buf, 0) else {
-        return Span::NoStart { keep_from: buf.len().saturating_sub(7) };
+/// `open` is an element found before and how far its end was searched: the search resumes there.
+fn next_event_span(buf: &[u8], open: Option<(usize, usize)>, searched: &mut u64) -> Span {
+    let (start, from) = match open {
+        Some((start, searched_to)) => (start, searched_to.saturating_sub(b"</Event>".len() - 1).max(start)),
+        None => match find_event_start(buf, 0, searched) {
+            Some(start) => (start, start),
+            None => return Span::NoStart { keep_from: buf.len().saturating_sub(7) },
+        },
     };
-    match find(buf, b"</Event>", start) {
+    *searched += buf.len().saturating_sub(from) as u64;
+    match find(buf, b"</Event>", from) {
         Some(close) => Span::Complete { start, end: close + 8 },
-        None => Span::Open { start },
+        None => Span::Open { start, searched_to: buf.len() },
     }
 }
 
-fn find_event_start(buf: &[u8], from: usize) -> Option<usize> {
+fn find_event_start(buf: &[u8], from: usize, searched: &mut u64) -> Option<usize> {
     let mut at = from;
     while let Some(i) = find(buf, b"<Event", at) {
+        *searched += (i + 6 - at) as u64;
         match buf.get(i + 6) {
             Some(b' ' | b'>' | b'\t' | b'\r' | b'\n' | b'/') => return Some(i),
             Some(_) => at = i + 6,
             None => return None,
         }
     }
+    *searched += buf.len().saturating_sub(at) as u64;
     None
 }
 
@@ -206,7 +228,9 @@ fn read_attributes(start: &quick_xml::events::BytesStart, event: &mut RawEvent) 
         b"EventID" => &[b"Qualifiers"],
         _ => return Ok(()),
     };
-    for attr in start.attributes() {
+    // No duplicate check (quadratic in the number of attributes; a hostile <Provider> had 400,000)
+    // and no more attributes read than a real element has.
+    for attr in start.attributes().with_checks(false).take(MAX_ATTRIBUTES) {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
         let key = attr.key.local_name();
         if !wanted.contains(&key.as_ref()) {
@@ -270,6 +294,38 @@ mod tests {
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert_eq!(warnings[0].offset, Some(0));
         assert!(warnings[1].message.contains("truncated"));
+    }
+
+    /// Regression: six unclosed 17 MiB `<Event>` starts took 1 min 44 s (the end was searched from
+    /// the start again for every 8 KiB read). Now each byte is looked at a bounded number of times.
+    #[test]
+    fn runaway_events_are_searched_in_linear_time() {
+        let mut text = String::new();
+        for _ in 0..6 {
+            text.push_str("<Event><System>");
+            text.push_str(&"x".repeat(17 * 1024 * 1024));
+        }
+        text.push_str(WEVTUTIL);
+        let mut events = Vec::new();
+        let mut searched = 0;
+        let reader = std::io::BufReader::with_capacity(8192, text.as_bytes());
+        let warnings = read_events_counting(reader, "x.xml", |e| events.push(e), &mut searched);
+        assert_eq!(events.len(), 1, "the good event after them is kept");
+        assert!(warnings.iter().all(|w| w.message.contains("longer than")), "{warnings:?}");
+        let per_byte = searched as f64 / text.len() as f64;
+        assert!(per_byte < 3.0, "searched {searched} bytes for {} ({per_byte:.1} per byte)", text.len());
+    }
+
+    /// Regression: an element with 400,000 attributes cost quadratic time in the duplicate check.
+    #[test]
+    fn many_attributes_cost_linear_time() {
+        let attributes: String = (0..400_000).map(|i| format!(" a{i}='x'")).collect();
+        let event = WEVTUTIL.replace("<Provider Name=", &format!("<Provider{attributes} Name="));
+        let started = std::time::Instant::now();
+        let (events, _) = read_all(&format!("{event}{WEVTUTIL}"));
+        assert_eq!(events.len(), 2);
+        // A generous ceiling: the quadratic check took minutes, the linear read well under one second.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     }
 
     #[test]

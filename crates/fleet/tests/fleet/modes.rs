@@ -218,6 +218,13 @@ fn crafted_evtx() -> Vec<u8> {
     chunk[40..44].copy_from_slice(&128u32.to_le_bytes());
     chunk[44..48].copy_from_slice(&u32::try_from(last_offset).unwrap().to_le_bytes());
     chunk[48..52].copy_from_slice(&u32::try_from(free).unwrap().to_le_bytes());
+    // The CRCs a real writer fills in: the records', then the header's.
+    let records_crc = crc32fast::hash(&chunk[512..free]);
+    chunk[52..56].copy_from_slice(&records_crc.to_le_bytes());
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&chunk[..120]);
+    hasher.update(&chunk[128..512]);
+    chunk[124..128].copy_from_slice(&hasher.finalize().to_le_bytes());
 
     let mut header = vec![0u8; 4096];
     header[..8].copy_from_slice(b"ElfFile\0");
@@ -274,4 +281,96 @@ fn the_selector_skips_what_it_can_classify() {
         skipped += s.records - s.wanted.len() as u64;
     }
     assert!(records > 100 && skipped == records, "{skipped} of {records} skipped");
+}
+
+/// A copy of a corpus log with one thing broken, read in both modes: they must give the same
+/// events (and the same report), with a warning that says what is wrong and where.
+fn damaged(name: &str, damage: impl Fn(&mut Vec<u8>)) -> (Collected, Collected) {
+    let dir = TempDir::new("damaged-modes");
+    let mut bytes = std::fs::read(shared_dir().join("corpus/evtx").join(name)).unwrap();
+    damage(&mut bytes);
+    let path = dir.0.join("damaged.evtx");
+    std::fs::write(&path, &bytes).unwrap();
+    let fast = collect(std::slice::from_ref(&path), Mode::Selector);
+    let full = collect(std::slice::from_ref(&path), Mode::FullParse);
+    (fast, full)
+}
+
+const APPLICATION: &str = "anotherc0ne__EventLog__Application.evtx";
+
+/// The offset of the first chunk that holds one of our events, and of its first record.
+fn chunk_with_our_events(bytes: &[u8]) -> usize {
+    (4096..bytes.len()).step_by(65536).find(|&at| {
+        let chunk = &bytes[at..(at + 65536).min(bytes.len())];
+        chunk.windows(12).any(|w| w == "S\0e\0c\0u\0r\0i\0".as_bytes())
+    }).unwrap_or(4096)
+}
+
+/// Regression: a zeroed record magic broke the chain, and the selector kept what it had extracted
+/// and then rendered the chunk again: 3 attempts where the full parse found 2.
+#[test]
+fn a_broken_record_chain_is_not_counted_twice() {
+    let (fast, full) = damaged(APPLICATION, |b| {
+        let chunk = chunk_with_our_events(b);
+        // The second record's magic (the first is at 512).
+        let second = (chunk + 520..chunk + 65536 - 4).find(|&at| b[at..at + 4] == [0x2a, 0x2a, 0, 0]).unwrap();
+        b[second..second + 4].copy_from_slice(&[0, 0, 0, 0]);
+        // Keep the CRCs right, so that only the chain is broken.
+        let free = u32::from_le_bytes(b[chunk + 48..chunk + 52].try_into().unwrap()) as usize;
+        let crc = crc32fast::hash(&b[chunk + 512..chunk + free]);
+        b[chunk + 52..chunk + 56].copy_from_slice(&crc.to_le_bytes());
+        let mut h = crc32fast::Hasher::new();
+        h.update(&b[chunk..chunk + 120]);
+        h.update(&b[chunk + 128..chunk + 512]);
+        b[chunk + 124..chunk + 128].copy_from_slice(&h.finalize().to_le_bytes());
+    });
+    assert_eq!(fingerprint(&fast), fingerprint(&full));
+}
+
+/// Regression: chunk CRCs were never checked; one flipped bit invented a failing machine in
+/// selector mode that the full parse did not see.
+#[test]
+fn a_flipped_bit_fails_the_crc_in_both_modes() {
+    let (fast, full) = damaged(APPLICATION, |b| {
+        let chunk = chunk_with_our_events(b);
+        b[chunk + 4000] ^= 0x10;
+    });
+    assert_eq!(fingerprint(&fast), fingerprint(&full));
+    for c in [&fast, &full] {
+        let w = c.warnings.iter().find(|w| w.message.contains("CRC")).expect("a CRC warning");
+        assert!(w.offset.is_some_and(|o| o >= 4096 && (o - 4096) % 65536 == 0), "{w:?}");
+    }
+}
+
+/// Regression: an impossible free space offset gave 16 hits where the full parse found 8.
+#[test]
+fn an_impossible_free_space_offset_agrees_in_both_modes() {
+    let (fast, full) = damaged(APPLICATION, |b| {
+        let chunk = chunk_with_our_events(b);
+        b[chunk + 48..chunk + 52].copy_from_slice(&70_000u32.to_le_bytes());
+    });
+    assert_eq!(fingerprint(&fast), fingerprint(&full));
+    // The header CRC covers the offset: the chunk is refused before the offset is ever used.
+    assert!(fast.warnings.iter().any(|w| w.message.contains("CRC")), "{:?}", fast.warnings);
+}
+
+/// Regression: a file cut exactly at a chunk boundary gave no warning.
+#[test]
+fn a_file_truncated_at_a_chunk_boundary_is_said() {
+    let (fast, full) = damaged(APPLICATION, |b| b.truncate(4096 + 65536 * 2));
+    assert_eq!(fingerprint(&fast), fingerprint(&full));
+    for c in [&fast, &full] {
+        assert!(c.warnings.iter().any(|w| w.message.contains("truncated")), "{:?}", c.warnings);
+    }
+}
+
+/// Full-parse warnings name where they are (they all said `offset: null`).
+#[test]
+fn full_parse_warnings_have_offsets() {
+    let (_, full) = damaged(APPLICATION, |b| {
+        let chunk = chunk_with_our_events(b);
+        b[chunk + 4000] ^= 0x10;
+    });
+    assert!(!full.warnings.is_empty());
+    assert!(full.warnings.iter().all(|w| w.offset.is_some()), "{:?}", full.warnings);
 }
