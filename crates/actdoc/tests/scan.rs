@@ -106,6 +106,26 @@ fn csv_and_output_files() {
     assert_eq!(actdoc(&["explain", "0xC004F074", "--format", "csv"]).status.code(), Some(2), "csv is for scan only");
 }
 
+/// Regression: a Computer name with ESC [2J and an OSC title, and such a file name, were written
+/// raw to the terminal even with `--color never`.
+#[test]
+fn terminal_escapes_in_log_content_and_file_names_are_shown_escaped() {
+    let dir = TempDir::new("scan-escapes");
+    let event = "<Event><System><Provider Name='Microsoft-Windows-Security-SPP'/><EventID>8198</EventID>\
+        <TimeCreated SystemTime='2024-05-01T00:00:00Z'/><Computer>PC\u{1b}[2J\u{1b}]0;pwned\u{7}</Computer></System>\
+        <EventData><Data>hr=0xC004F074</Data><Data>AppId=55c92734-d682-4d71-983e-d6ec3f16059f</Data></EventData></Event>";
+    let path = dir.0.join("evil\u{1b}[31m.xml");
+    std::fs::write(&path, event).unwrap();
+    let broken = dir.0.join("broken\u{1b}]0;t\u{7}.xml");
+    std::fs::write(&broken, "<Event><System>").unwrap();
+    let out = actdoc(&["scan", dir.0.to_str().unwrap(), "--color", "never"]);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("PC"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}'), "{stdout:?}");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
+    assert!(stdout.contains("\\x{1b}"), "escapes are shown, not dropped: {stdout}");
+}
+
 /// The HTML report is one file that works offline with no script: a real Chromium opens it with
 /// the network blocked and checks for outside requests, console errors and the four charts.
 #[test]

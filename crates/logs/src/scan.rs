@@ -142,6 +142,12 @@ fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
             }
         } else {
             match std::fs::metadata(input) {
+                // A pipe or a device would block the reader or never end (`/dev/zero`).
+                Ok(m) if !m.is_file() => warnings.push(ReadWarning {
+                    file: input.display().to_string(),
+                    offset: None,
+                    message: "not a regular file (a pipe, socket or device): skipped".into(),
+                }),
                 Ok(m) => jobs.push(Job {
                     path: input.clone(),
                     label: input.parent().map(folder_name).unwrap_or_default(),
@@ -190,10 +196,19 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, warnings: &mut Vec<ReadWarning>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        let skipped = |why: &str| ReadWarning { file: path.display().to_string(), offset: None, message: why.into() };
         match entry.file_type() {
             Ok(t) if t.is_dir() => walk(&path, files, warnings),
             Ok(t) if t.is_file() => files.push(path),
-            _ => {}
+            // A link to a file is read; a link to a folder is not followed (it could loop).
+            Ok(t) if t.is_symlink() => match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => files.push(path),
+                Ok(m) if m.is_dir() => warnings.push(skipped("a link to a folder: not followed")),
+                Ok(_) => warnings.push(skipped("a link to a pipe, socket or device: skipped")),
+                Err(e) => warnings.push(skipped(&format!("a broken link: {e}"))),
+            },
+            Ok(_) => warnings.push(skipped("not a regular file (a pipe, socket or device): skipped")),
+            Err(e) => warnings.push(skipped(&format!("cannot read: {e}"))),
         }
     }
 }
@@ -343,10 +358,23 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
         Format::EventXml => {
             read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
         }
-        Format::Text(_) | Format::Unreadable => match std::fs::read(&job.path) {
+        // Text people save is kilobytes; a larger "text" is not one of ours and must not fill memory.
+        Format::Text(_) | Format::Unreadable if job.size > MAX_TEXT_BYTES => {
+            result.format = Some(Format::Unreadable);
+            let message = format!(
+                "{} MiB is far more than slmgr, ospp.vbs or PowerShell output; not read as text",
+                job.size / (1024 * 1024)
+            );
+            result.warnings.push(ReadWarning { file, offset: None, message });
+        }
+        Format::Text(_) | Format::Unreadable => match read_at_most(&job.path, MAX_TEXT_BYTES) {
             Ok(bytes) => match paste::read(&bytes, &file) {
                 Ok(read) => {
                     result.format = Some(Format::Text(read.kind));
+                    if let Some((offset, why)) = &read.replaced {
+                        let message = format!("{why}; read as U+FFFD (the rest of the file was read)");
+                        result.warnings.push(ReadWarning { file: file.clone(), offset: Some(*offset as u64), message });
+                    }
                     if read.kind == TextKind::EventViewer {
                         result.records = read.events.len() as u64;
                         for event in &read.events {
@@ -370,6 +398,17 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
         },
     }
     result
+}
+
+/// The largest file read as text.
+const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file, or its first `limit` bytes if it grew since it was listed.
+fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {

@@ -17,7 +17,7 @@ use actdoc_report::{csv, html};
 use anyhow::{Context, Result, anyhow, bail};
 
 use crate::cli::{CsvTable, Format, ScanArgs};
-use crate::output::{self, Output, Style};
+use crate::output::{self, Output, Style, clean};
 
 pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let products = Products::embedded().map_err(|e| anyhow!("internal error: {e}"))?;
@@ -44,7 +44,7 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
 
     for w in &collected.warnings {
         let at = w.offset.map(|o| format!(" (byte {o})")).unwrap_or_default();
-        eprintln!("actdoc: warning: {}{at}: {}", w.file, w.message);
+        eprintln!("actdoc: warning: {}{at}: {}", clean(&w.file), clean(&w.message));
     }
     let readable = collected.sources.iter().filter(|s| s.format != actdoc_logs::scan::Format::Unreadable).count();
     if readable == 0 {
@@ -139,14 +139,14 @@ fn product_line(p: &Product, out: &Output) -> String {
     let en = out.lang == Lang::En;
     let state = state_label(p.state, out.lang);
     let state = if p.state == MachineState::Failing { out.paint(Style::Warn, state) } else { state.to_string() };
-    let name = p.product.as_deref().or(p.sku.as_deref()).unwrap_or(p.app.id());
+    let name = clean(p.product.as_deref().or(p.sku.as_deref()).unwrap_or(p.app.id()));
     let error = p
         .last_error
         .as_ref()
         .or(p.reason.as_ref())
         .map(|e| format!("{} {}", e.code, e.name.as_deref().unwrap_or_default()))
         .unwrap_or_default();
-    let kms = p.kms_host.as_deref().map(|k| format!("KMS {k}")).unwrap_or_default();
+    let kms = p.kms_host.as_deref().map(|k| format!("KMS {}", clean(k))).unwrap_or_default();
     let days =
         p.days_left.map(|d| if en { format!("{d} days left") } else { format!("剩余 {d} 天") }).unwrap_or_default();
     let status = p.license_status.map(LicenseStatus::id).unwrap_or_default();
@@ -170,24 +170,24 @@ fn render_text(report: &Report, out: &Output) -> String {
     for m in &report.machines {
         let state = state_label(m.state, out.lang);
         let state = if m.state == MachineState::Failing { out.paint(Style::Warn, state) } else { state.to_string() };
-        let _ = writeln!(text, "  {:<40} {}", m.machine, state);
+        let _ = writeln!(text, "  {:<40} {}", clean(&m.machine), state);
         for p in &m.products {
             let _ = writeln!(text, "{}", product_line(p, out));
             if let Some(note) = &p.note {
-                let _ = writeln!(text, "      {}", out.paint(Style::Dim, note));
+                let _ = writeln!(text, "      {}", out.paint(Style::Dim, &clean(note)));
             }
         }
         let mut details = Vec::new();
         if let Some(cmid) = &m.cmid {
-            details.push(format!("CMID {cmid}"));
+            details.push(format!("CMID {}", clean(cmid)));
         }
         if m.cloned_cmid {
             details.push(if en { "cloned CMID".to_string() } else { "CMID 被克隆".to_string() });
         }
         if !m.also_named.is_empty() {
-            details.push(format!("{} {}", if en { "also named" } else { "曾用名" }, m.also_named.join(", ")));
+            details.push(format!("{} {}", if en { "also named" } else { "曾用名" }, clean(&m.also_named.join(", "))));
         }
-        details.push(format!("[{}]", m.source));
+        details.push(format!("[{}]", clean(&m.source)));
         let _ = writeln!(text, "    {}", out.paint(Style::Dim, &details.join("  ")));
     }
     if !report.kms_hosts.is_empty() {
@@ -196,7 +196,7 @@ fn render_text(report: &Report, out: &Output) -> String {
             let _ = writeln!(
                 text,
                 "  {:<24} {} {}/{} ({} {}), {} {} / {} {}",
-                h.host,
+                clean(&h.host),
                 if en { "count" } else { "计数" },
                 h.clients_30d.max(h.servers_30d),
                 h.threshold,
@@ -219,7 +219,7 @@ fn render_text(report: &Report, out: &Output) -> String {
             Severity::Warning => out.paint(Style::Code, if en { "warning" } else { "警告" }),
             Severity::Info => if en { "info" } else { "信息" }.to_string(),
         };
-        let _ = writeln!(text, "  [{severity}] {}", f.title);
+        let _ = writeln!(text, "  [{severity}] {}", clean(&f.title));
         if let Some(first) = f.resolution.first() {
             let label = if en { "next: " } else { "下一步：" };
             let _ = writeln!(text, "{}", out.wrap(&format!("{label}{first}"), "      "));
@@ -232,7 +232,7 @@ fn render_text(report: &Report, out: &Output) -> String {
                 "      {}",
                 out.paint(
                     Style::Dim,
-                    &format!("{}{place} {}{more}", e.file, e.time.map(|t| t.to_string()).unwrap_or_default())
+                    &format!("{}{place} {}{more}", clean(&e.file), e.time.map(|t| t.to_string()).unwrap_or_default())
                 )
             );
         }

@@ -300,10 +300,13 @@ const APPLICATION: &str = "anotherc0ne__EventLog__Application.evtx";
 
 /// The offset of the first chunk that holds one of our events, and of its first record.
 fn chunk_with_our_events(bytes: &[u8]) -> usize {
-    (4096..bytes.len()).step_by(65536).find(|&at| {
-        let chunk = &bytes[at..(at + 65536).min(bytes.len())];
-        chunk.windows(12).any(|w| w == "S\0e\0c\0u\0r\0i\0".as_bytes())
-    }).unwrap_or(4096)
+    (4096..bytes.len())
+        .step_by(65536)
+        .find(|&at| {
+            let chunk = &bytes[at..(at + 65536).min(bytes.len())];
+            chunk.windows(12).any(|w| w == "S\0e\0c\0u\0r\0i\0".as_bytes())
+        })
+        .unwrap_or(4096)
 }
 
 /// Regression: a zeroed record magic broke the chain, and the selector kept what it had extracted

@@ -92,7 +92,7 @@ fn en_dlv_office_2019_registered_host() {
     let p = only_product(&r);
     assert_eq!((p.app, p.state, p.days_left), (App::Office, MachineState::Activated, Some(180)));
     assert_eq!((p.kms_host.as_deref(), p.kms_host_source.as_deref()), (Some("0.0.0.0:1688"), Some("registered")));
-    assert_eq!(p.expires.map(|t| t.date()).as_deref(), Some("2022-03-28"));
+    assert_eq!(p.expires.map(actdoc_report::model::Time::date).as_deref(), Some("2022-03-28"));
 }
 
 #[test]

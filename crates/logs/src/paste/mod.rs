@@ -54,13 +54,16 @@ pub struct TextRead {
     pub report: SlmgrReport,
     /// Events copied from Event Viewer, to read like the logs' own.
     pub events: Vec<RawEvent>,
+    /// The first character that was not text in the file's encoding, read as U+FFFD: where, why.
+    pub replaced: Option<(usize, String)>,
 }
 
 /// Reads a saved or pasted text file. `file` names it in the events' origin.
 pub fn read(bytes: &[u8], file: &str) -> Result<TextRead, SlmgrError> {
-    let (text, encoding) = slmgr::decode(bytes)?;
+    let (text, encoding, replaced) = slmgr::decode(bytes)?;
     let mut read = read_str(&text, file)?;
     read.report.encoding = encoding.to_string();
+    read.replaced = replaced;
     Ok(read)
 }
 
@@ -68,7 +71,7 @@ pub fn read(bytes: &[u8], file: &str) -> Result<TextRead, SlmgrError> {
 pub fn read_str(text: &str, file: &str) -> Result<TextRead, SlmgrError> {
     let events = event_text::read(text, file);
     if !events.is_empty() {
-        return Ok(TextRead { kind: TextKind::EventViewer, report: SlmgrReport::default(), events });
+        return Ok(TextRead { kind: TextKind::EventViewer, report: SlmgrReport::default(), events, replaced: None });
     }
     let (kind, report) = if let Some(report) = powershell::read(text) {
         (TextKind::PowerShell, report)
@@ -77,7 +80,7 @@ pub fn read_str(text: &str, file: &str) -> Result<TextRead, SlmgrError> {
     } else {
         (TextKind::Slmgr, slmgr::read(text)?)
     };
-    Ok(TextRead { kind, report, events: Vec::new() })
+    Ok(TextRead { kind, report, events: Vec::new(), replaced: None })
 }
 
 /// Lines as an editor numbers them.

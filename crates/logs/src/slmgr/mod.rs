@@ -146,16 +146,18 @@ pub enum SlmgrError {
 /// Parses one file's bytes. Never panics; binary junk is `NotSlmgr` with the offset of the first
 /// byte that cannot be text.
 pub fn parse(bytes: &[u8]) -> Result<SlmgrReport, SlmgrError> {
-    let (text, encoding) = decode(bytes)?;
+    let (text, encoding, _) = decode(bytes)?;
     let mut report = reader::read(&text)?;
     report.encoding = encoding.to_string();
     Ok(report)
 }
 
 /// The text of a saved file in the encoding it was written in (`utf-8`, `utf-16le`, `utf-16be`,
-/// `gbk`), or where it stops being text.
-pub(crate) fn decode(bytes: &[u8]) -> Result<(String, &'static str), SlmgrError> {
-    text::decode(bytes).map(|d| (d.text, d.encoding))
+/// `gbk`) and the first bad character read as U+FFFD (offset, why); or where it is binary data.
+pub(crate) type DecodedText = (String, &'static str, Option<(usize, String)>);
+
+pub(crate) fn decode(bytes: &[u8]) -> Result<DecodedText, SlmgrError> {
+    text::decode(bytes).map(|d| (d.text, d.encoding, d.replaced))
 }
 
 /// slmgr output read from decoded text.

@@ -511,8 +511,11 @@ fn binary_junk_named_txt_is_refused_where_it_stops_being_text() {
     assert!(why.contains("U+001A"), "{why}");
     let (why, offset) = not_slmgr(b"License Status: Licensed\r\n\0\0\0\x01");
     assert_eq!((why.contains("NUL"), offset), (true, 26));
+    // Text with a bad byte is still text: read, then judged by its labels.
     let error = parse(b"Name: x\n\xFF\xFE\xFD").unwrap_err();
-    assert_eq!(error.to_string(), "not slmgr output: byte 0xFF is not UTF-8 text (byte offset 8)");
+    assert_eq!(error.to_string(), "not slmgr output: no slmgr labels found (byte offset 0)");
+    let report = parse(b"Name: Windows\nLicense Status: Licensed\n\xFF\xFE\xFD\nPartial Product Key: W269N\n").unwrap();
+    assert_eq!(report.products[0].partial_product_key.as_deref(), Some("W269N"), "the good lines around it are read");
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Turns a saved slmgr output file into text. Users save it with whatever their shell does:
 //! UTF-8 with or without BOM, UTF-16 with BOM from PowerShell's `>` (Windows PowerShell 5 writes
-//! UTF-16LE), or the OEM code page from cmd's `>` (GBK on Simplified Chinese Windows). Bytes that
-//! are not text are refused with the offset of the first one that gave the file away; nothing is
-//! ever replaced with U+FFFD and read anyway.
+//! UTF-16LE), or the OEM code page from cmd's `>` (GBK on Simplified Chinese Windows). Binary data
+//! (NUL and control bytes) is refused with the offset of the first byte that gave it away; a bad
+//! UTF-16 unit or GBK byte in otherwise good text is read as U+FFFD and reported with its offset,
+//! as the event XML reader does, rather than losing the whole file.
 
 use encoding_rs::{DecoderResult, GBK};
 
@@ -13,6 +14,8 @@ pub(super) struct Decoded {
     pub(super) text: String,
     /// `utf-8`, `utf-16le`, `utf-16be` or `gbk`.
     pub(super) encoding: &'static str,
+    /// The first byte that was not text in the encoding, read as U+FFFD: (offset, why).
+    pub(super) replaced: Option<(usize, String)>,
 }
 
 /// Where and why a file stopped being text.
@@ -20,6 +23,8 @@ pub(super) struct Decoded {
 struct Bad {
     offset: usize,
     why: String,
+    /// Binary data (a NUL or control byte), not a mis-encoded character.
+    binary: bool,
 }
 
 impl From<Bad> for SlmgrError {
@@ -30,14 +35,20 @@ impl From<Bad> for SlmgrError {
 
 pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, SlmgrError> {
     let decoded = if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        utf8(body, 3).map(|text| Decoded { text, encoding: "utf-8" })
+        utf8(body, 3).map(|text| Decoded { text, encoding: "utf-8", replaced: None }).or_else(|bad| {
+            if bad.binary {
+                return Err(bad);
+            }
+            let text = String::from_utf8_lossy(body).into_owned();
+            Ok(Decoded { text, encoding: "utf-8", replaced: Some((bad.offset, bad.why)) })
+        })
     } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
-        utf16(body, 2, false).map(|text| Decoded { text, encoding: "utf-16le" })
+        utf16(body, 2, false).map(|(text, replaced)| Decoded { text, encoding: "utf-16le", replaced })
     } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
-        utf16(body, 2, true).map(|text| Decoded { text, encoding: "utf-16be" })
+        utf16(body, 2, true).map(|(text, replaced)| Decoded { text, encoding: "utf-16be", replaced })
     } else if let Some(big_endian) = bomless_utf16(bytes) {
-        utf16(bytes, 0, big_endian)
-            .map(|text| Decoded { text, encoding: if big_endian { "utf-16be" } else { "utf-16le" } })
+        let encoding = if big_endian { "utf-16be" } else { "utf-16le" };
+        utf16(bytes, 0, big_endian).map(|(text, replaced)| Decoded { text, encoding, replaced })
     } else {
         utf8_or_gbk(bytes)
     };
@@ -60,7 +71,7 @@ fn junk(offset: usize, c: char) -> Bad {
     } else {
         format!("binary data: control character U+{:04X}, which text never holds", u32::from(c))
     };
-    Bad { offset, why }
+    Bad { offset, why, binary: true }
 }
 
 fn first_junk_char(text: &str, start: usize) -> Option<Bad> {
@@ -76,6 +87,7 @@ fn utf8(body: &[u8], start: usize) -> Result<String, Bad> {
             Err(first_junk_char(prefix, start).unwrap_or_else(|| Bad {
                 offset: start + valid,
                 why: format!("byte 0x{:02X} is not UTF-8 text", body.get(valid).copied().unwrap_or_default()),
+                binary: false,
             }))
         }
     }
@@ -85,13 +97,26 @@ fn utf8(body: &[u8], start: usize) -> Result<String, Bad> {
 /// got further names the offset, so a PNG's 0x89 (valid GBK lead byte) is not blamed.
 fn utf8_or_gbk(bytes: &[u8]) -> Result<Decoded, Bad> {
     let utf8_bad = match utf8(bytes, 0) {
-        Ok(text) => return Ok(Decoded { text, encoding: "utf-8" }),
+        Ok(text) => return Ok(Decoded { text, encoding: "utf-8", replaced: None }),
         Err(bad) => bad,
     };
-    match gbk(bytes) {
-        Ok(text) => Ok(Decoded { text, encoding: "gbk" }),
-        Err(gbk_bad) if gbk_bad.offset > utf8_bad.offset => Err(gbk_bad),
-        Err(_) => Err(utf8_bad),
+    let gbk_bad = match gbk(bytes) {
+        Ok(text) => return Ok(Decoded { text, encoding: "gbk", replaced: None }),
+        Err(bad) => bad,
+    };
+    // Neither reads it whole: binary data is refused; mis-encoded text is read in the encoding
+    // that got further, the bad bytes as U+FFFD.
+    let first = if gbk_bad.offset > utf8_bad.offset { &gbk_bad } else { &utf8_bad };
+    if first.binary || utf8_bad.binary || gbk_bad.binary {
+        let binary = [utf8_bad, gbk_bad].into_iter().filter(|b| b.binary).min_by_key(|b| b.offset);
+        return Err(binary.unwrap_or(Bad { offset: 0, why: "not text".into(), binary: true }));
+    }
+    if gbk_bad.offset > utf8_bad.offset {
+        let (text, _) = GBK.decode_without_bom_handling(bytes);
+        Ok(Decoded { text: text.into_owned(), encoding: "gbk", replaced: Some((gbk_bad.offset, gbk_bad.why)) })
+    } else {
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        Ok(Decoded { text, encoding: "utf-8", replaced: Some((utf8_bad.offset, utf8_bad.why)) })
     }
 }
 
@@ -115,7 +140,8 @@ fn gbk(bytes: &[u8]) -> Result<String, Bad> {
             DecoderResult::Malformed(length, after) => {
                 let offset = read.saturating_sub(usize::from(length) + usize::from(after));
                 let byte = bytes.get(offset).copied().unwrap_or_default();
-                let bad = Bad { offset, why: format!("byte 0x{byte:02X} is neither UTF-8 nor GBK text") };
+                let bad =
+                    Bad { offset, why: format!("byte 0x{byte:02X} is neither UTF-8 nor GBK text"), binary: false };
                 return Err(junk_byte.filter(|j| j.offset < offset).unwrap_or(bad));
             }
         }
@@ -123,12 +149,14 @@ fn gbk(bytes: &[u8]) -> Result<String, Bad> {
     junk_byte.map_or(Ok(text), Err)
 }
 
-fn utf16(body: &[u8], start: usize, big_endian: bool) -> Result<String, Bad> {
+/// UTF-16 text; an unpaired surrogate or a final half character is read as U+FFFD and reported.
+fn utf16(body: &[u8], start: usize, big_endian: bool) -> Result<(String, Option<(usize, String)>), Bad> {
     let units = body.chunks_exact(2).map(|pair| {
         let pair = [pair[0], pair[1]];
         if big_endian { u16::from_be_bytes(pair) } else { u16::from_le_bytes(pair) }
     });
     let mut text = String::with_capacity(body.len() / 2);
+    let mut replaced = None;
     let mut unit = 0;
     for decoded in char::decode_utf16(units) {
         let offset = start + unit * 2;
@@ -140,15 +168,16 @@ fn utf16(body: &[u8], start: usize, big_endian: bool) -> Result<String, Bad> {
             }
             Err(error) => {
                 let why = format!("UTF-16 surrogate 0x{:04X} has no partner", error.unpaired_surrogate());
-                return Err(Bad { offset, why });
+                replaced.get_or_insert((offset, why));
+                text.push(char::REPLACEMENT_CHARACTER);
+                unit += 1;
             }
         }
     }
     if body.len() % 2 == 1 {
-        let why = "UTF-16 text ends in half a character".to_string();
-        return Err(Bad { offset: start + body.len() - 1, why });
+        replaced.get_or_insert((start + body.len() - 1, "UTF-16 text ends in half a character".to_string()));
     }
-    Ok(text)
+    Ok((text, replaced))
 }
 
 /// UTF-16 written without a BOM (some .NET and cmd `/u` writers): most code units of the first
@@ -204,14 +233,30 @@ mod tests {
     }
 
     #[test]
-    fn junk_is_refused_at_its_first_bad_byte() {
+    fn binary_data_is_refused_at_its_first_bad_byte() {
         assert_eq!(offset(b"Name: x\0\0"), 7);
         assert_eq!(offset(b"Name: \x1b[31m"), 6);
-        assert_eq!(offset(b"License Status: Licensed\n\xFF\xFF"), 25);
-        assert_eq!(offset(b"\xEF\xBB\xBFName: \xC3"), 9);
-        assert_eq!(offset(b"\xFF\xFEN\x00a\x00\x00"), 6);
-        assert_eq!(offset(b"\xFF\xFE\x00\xD8a\x00"), 2);
+        assert_eq!(offset(b"\xFF\xFEN\x00\x00\x00"), 4);
         // PNG signature: 0x89 0x50 is a GBK character, the 0x1A after "NG\r\n" is not text.
         assert_eq!(offset(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), 6);
+    }
+
+    /// Regression: one bad UTF-16 unit or GBK byte rejected a whole slmgr file (event XML reads
+    /// such text as U+FFFD). Now the text is read and the first bad character reported.
+    #[test]
+    fn a_bad_character_in_good_text_is_replaced_and_reported() {
+        let replaced = |bytes: &[u8]| {
+            let d = decode(bytes).unwrap();
+            (d.text.contains('\u{FFFD}'), d.replaced.map(|(at, _)| at))
+        };
+        assert_eq!(replaced(b"License Status: Licensed\n\xFF\xFF"), (true, Some(25)));
+        assert_eq!(replaced(b"\xEF\xBB\xBFName: \xC3"), (true, Some(9)));
+        assert_eq!(replaced(b"\xFF\xFE\x00\xD8a\x00"), (true, Some(2)));
+        // A file cut in the middle of a UTF-16 character.
+        assert_eq!(decode(b"\xFF\xFEN\x00a\x00\x00").unwrap().replaced.map(|(at, _)| at), Some(6));
+        let (gbk, _, _) = GBK.encode("许可证状态: 已授权\n");
+        let mut damaged = gbk.into_owned();
+        damaged.extend_from_slice(b"\xFF\xFF\n");
+        assert!(replaced(&damaged).1.is_some());
     }
 }
