@@ -174,50 +174,92 @@ fn read_chunks(mode: Mode, file: &mut std::fs::File, file_label: &str, first: u6
         if !chunk.starts_with(b"ElfChnk\0") {
             continue;
         }
-        if let Some(problem) = crc_problem(&chunk) {
-            let message = format!("chunk {index}: {problem}; its records were skipped");
-            run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
-            continue;
-        }
-        let mut events: Vec<(u64, RawEvent)> = Vec::new();
-        let mut deliver_to = |id, e| events.push((id, e));
-        if mode == Mode::FullParse {
-            run.records +=
-                render_chunk(&chunk, offset, &settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
-        } else {
-            let selection = select_chunk(&chunk, might_be_ours);
-            if selection.render_all {
-                // The record chain broke: what the walk extracted before the break is dropped and
-                // the whole chunk rendered instead, so no record is counted twice.
-                let message = "the record chain of this chunk is broken; the chunk was read whole".to_string();
-                run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
-                run.records +=
-                    render_chunk(&chunk, offset, &settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
-            } else {
-                for (id, mut e) in selection.extracted.into_iter().filter(|(_, e)| interesting(e)) {
-                    e.origin = Origin { file: file_label.to_string(), offset: Some(offset) };
-                    deliver_to(id, e);
-                }
-                if !selection.wanted.is_empty() {
-                    let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
-                    render_chunk(
-                        &chunk,
-                        offset,
-                        &settings,
-                        |id| wanted.contains(&id),
-                        file_label,
-                        &mut deliver_to,
-                        &mut run.warnings,
-                    );
-                }
-                run.records += selection.records;
-            }
-        }
-        // Events of one chunk go out in record order, however they were read.
-        events.sort_by_key(|(id, _)| *id);
-        run.events.extend(events.into_iter().map(|(_, e)| e));
+        read_one_chunk(mode, &chunk, index, file_label, &settings, &mut run);
     }
     run
+}
+
+/// One chunk of the file, checked and read in `mode`; its events go to `run` in record order.
+fn read_one_chunk(
+    mode: Mode,
+    chunk: &[u8],
+    index: u64,
+    file_label: &str,
+    settings: &Arc<ParserSettings>,
+    run: &mut RunResult,
+) {
+    let offset = FILE_HEADER as u64 + index * CHUNK_SIZE as u64;
+    if let Some(problem) = crc_problem(chunk) {
+        let message = format!("chunk {index}: {problem}; its records were skipped");
+        run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
+        return;
+    }
+    let mut events: Vec<(u64, RawEvent)> = Vec::new();
+    let mut deliver_to = |id, e| events.push((id, e));
+    if mode == Mode::FullParse {
+        run.records += render_chunk(chunk, offset, settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
+    } else {
+        let selection = select_chunk(chunk, might_be_ours);
+        if selection.render_all {
+            // The record chain broke: what the walk extracted before the break is dropped and
+            // the whole chunk rendered instead, so no record is counted twice.
+            let message = "the record chain of this chunk is broken; the chunk was read whole".to_string();
+            run.warnings.push(ReadWarning { file: file_label.to_string(), offset: Some(offset), message });
+            run.records +=
+                render_chunk(chunk, offset, settings, |_| true, file_label, &mut deliver_to, &mut run.warnings);
+        } else {
+            for (id, mut e) in selection.extracted.into_iter().filter(|(_, e)| interesting(e)) {
+                e.origin = Origin { file: file_label.to_string(), offset: Some(offset) };
+                deliver_to(id, e);
+            }
+            if !selection.wanted.is_empty() {
+                let wanted: HashSet<u64> = selection.wanted.iter().copied().collect();
+                render_chunk(
+                    chunk,
+                    offset,
+                    settings,
+                    |id| wanted.contains(&id),
+                    file_label,
+                    &mut deliver_to,
+                    &mut run.warnings,
+                );
+            }
+            run.records += selection.records;
+        }
+    }
+    // Events of one chunk go out in record order, however they were read.
+    events.sort_by_key(|(id, _)| *id);
+    run.events.extend(events.into_iter().map(|(_, e)| e));
+}
+
+/// A whole EVTX file held in memory (an upload, a fuzz input), read as a file on disk is: the
+/// same checks, the same chunks, the same modes.
+pub fn read_bytes(
+    mode: Mode,
+    bytes: &[u8],
+    file_label: &str,
+    mut on_event: impl FnMut(RawEvent),
+) -> (u64, Vec<ReadWarning>) {
+    let warn = |offset: u64, message: &str| ReadWarning {
+        file: file_label.to_string(),
+        offset: Some(offset),
+        message: message.into(),
+    };
+    if bytes.len() < FILE_HEADER {
+        return (0, vec![warn(0, "not a readable EVTX file: too short for a file header")]);
+    }
+    if !bytes.starts_with(MAGIC) {
+        return (0, vec![warn(0, "not a readable EVTX file: wrong signature")]);
+    }
+    let settings = Arc::new(ParserSettings::new().num_threads(1));
+    let mut run = RunResult::default();
+    for (index, chunk) in (0u64..).zip(bytes[FILE_HEADER..].chunks_exact(CHUNK_SIZE)) {
+        if chunk.starts_with(b"ElfChnk\0") {
+            read_one_chunk(mode, chunk, index, file_label, &settings, &mut run);
+        }
+    }
+    run.events.into_iter().for_each(&mut on_event);
+    (run.records, run.warnings)
 }
 
 /// The chunk flag that says its writer did not fill in CRCs.

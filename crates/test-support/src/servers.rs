@@ -149,20 +149,28 @@ pub fn chronyd(shift: Option<&str>) -> Daemon {
     );
     let conf_path = dir.0.join("chrony.conf");
     std::fs::write(&conf_path, conf).expect("write chrony.conf");
-    let mut command = match shift {
-        Some(shift) => {
-            let mut c = Command::new(require("faketime"));
-            c.arg("-f").arg(shift).arg(chronyd);
-            c
-        }
-        None => Command::new(chronyd),
-    };
+    // The shifted clock comes from libfaketime preloaded into chronyd itself: run through the
+    // `faketime` wrapper, chronyd was the wrapper's child and outlived the kill (found running
+    // with parent 1 an hour after a CI run).
+    let mut command = Command::new(chronyd);
+    if let Some(shift) = shift {
+        command.env("LD_PRELOAD", libfaketime()).env("FAKETIME", shift).env("FAKETIME_DONT_RESET", "1");
+    }
     command.args(["-x", "-d", "-u", "root", "-f"]).arg(&conf_path);
     let child = spawn(&mut command, Stdio::null());
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let daemon = Daemon { child, addr, _dir: Some(dir) };
     wait_for_ntp(addr);
     daemon
+}
+
+/// Debian's libfaketime (package `faketime`), found where the package puts it.
+fn libfaketime() -> PathBuf {
+    let found = ["/usr/lib/x86_64-linux-gnu/faketime", "/usr/lib/aarch64-linux-gnu/faketime", "/usr/lib/faketime"]
+        .iter()
+        .map(|dir| Path::new(dir).join("libfaketime.so.1"))
+        .find(|p| p.is_file());
+    found.unwrap_or_else(|| panic!("libfaketime is not installed; run scripts/test, which installs what the tests need"))
 }
 
 fn wait_for_ntp(addr: SocketAddr) {
