@@ -50,74 +50,68 @@ const PRODUCT_HEADER: [&str; 24] = [
 
 /// One row per finding; the evidence columns describe its first record and how many there are.
 pub fn findings_csv(report: &Report) -> String {
-    let mut out = String::new();
-    push_row(&mut out, &FINDING_HEADER);
+    let mut out = Rows::new();
+    out.row(&FINDING_HEADER);
     for f in &report.findings {
         let first = f.evidence.first();
-        push_row(
-            &mut out,
-            &[
-                severity_tag(f.severity),
-                &f.kind,
-                opt(f.code.as_deref()),
-                opt(f.machine.as_deref()),
-                opt(f.kms_host.as_deref()),
-                &f.title,
-                &f.explanation,
-                opt(first.map(|e| &*e.file)),
-                &opt_num(first.and_then(|e| e.record_id)),
-                &opt_num(first.and_then(|e| e.time)),
-                &opt_num(first.and_then(|e| e.event_id)),
-                &f.evidence.len().to_string(),
-            ],
-        );
+        out.row(&[
+            severity_tag(f.severity),
+            &f.kind,
+            opt(f.code.as_deref()),
+            opt(f.machine.as_deref()),
+            opt(f.kms_host.as_deref()),
+            &f.title,
+            &f.explanation,
+            opt(first.map(|e| &*e.file)),
+            &opt_num(first.and_then(|e| e.record_id)),
+            &opt_num(first.and_then(|e| e.time)),
+            &opt_num(first.and_then(|e| e.event_id)),
+            &f.evidence.len().to_string(),
+        ]);
     }
-    out
+    out.finish()
 }
 
 /// One row per product, machines in the report's order; a machine with no product known gets one
 /// row with the product columns empty. The machine columns repeat on each of its rows.
 pub fn products_csv(report: &Report) -> String {
-    let mut out = String::new();
-    push_row(&mut out, &PRODUCT_HEADER);
+    let mut out = Rows::new();
+    out.row(&PRODUCT_HEADER);
     for m in &report.machines {
         let products: Vec<Option<&Product>> =
             if m.products.is_empty() { vec![None] } else { m.products.iter().map(Some).collect() };
         for p in products {
             let error = p.and_then(|p| p.last_error.as_ref());
-            push_row(
-                &mut out,
-                &[
-                    &m.machine,
-                    &m.source,
-                    opt(m.cmid.as_deref()),
-                    if m.cloned_cmid { "true" } else { "false" },
-                    m.state.id(),
-                    opt(p.and_then(|p| p.product.as_deref())),
-                    p.map_or("", |p| p.app.id()),
-                    opt(p.and_then(|p| p.sku.as_deref())),
-                    opt(p.and_then(|p| p.channel.as_deref())),
-                    opt(p.and_then(|p| p.partial_key.as_deref())),
-                    opt(p.and_then(|p| p.license_status).map(LicenseStatus::id)),
-                    opt(p.and_then(|p| p.reason.as_ref()).map(|r| &*r.code)),
-                    p.map_or("", |p| p.state.id()),
-                    &opt_num(p.and_then(|p| p.expires)),
-                    &opt_num(p.and_then(|p| p.days_left)),
-                    opt(p.and_then(|p| p.kms_host.as_deref())),
-                    opt(p.and_then(|p| p.kms_host_source.as_deref())),
-                    &opt_num(p.and_then(|p| p.last_attempt)),
-                    opt(error.map(|e| &*e.code)),
-                    opt(error.and_then(|e| e.name.as_deref())),
-                    &opt_num(p.map(|p| p.failures)),
-                    opt(p.and_then(|p| p.note.as_deref())),
-                    // Other names of a renamed machine, `; `-separated: one cell stays one cell.
-                    &m.also_named.join("; "),
-                    &opt_num(m.as_of),
-                ],
-            );
+            out.row(&[
+                &m.machine,
+                &m.source,
+                opt(m.cmid.as_deref()),
+                if m.cloned_cmid { "true" } else { "false" },
+                m.state.id(),
+                opt(p.and_then(|p| p.product.as_deref())),
+                p.map_or("", |p| p.app.id()),
+                opt(p.and_then(|p| p.sku.as_deref())),
+                opt(p.and_then(|p| p.channel.as_deref())),
+                opt(p.and_then(|p| p.partial_key.as_deref())),
+                opt(p.and_then(|p| p.license_status).map(LicenseStatus::id)),
+                opt(p.and_then(|p| p.reason.as_ref()).map(|r| &*r.code)),
+                p.map_or("", |p| p.state.id()),
+                &opt_num(p.and_then(|p| p.expires)),
+                &opt_num(p.and_then(|p| p.days_left)),
+                opt(p.and_then(|p| p.kms_host.as_deref())),
+                opt(p.and_then(|p| p.kms_host_source.as_deref())),
+                &opt_num(p.and_then(|p| p.last_attempt)),
+                opt(error.map(|e| &*e.code)),
+                opt(error.and_then(|e| e.name.as_deref())),
+                &opt_num(p.map(|p| p.failures)),
+                opt(p.and_then(|p| p.note.as_deref())),
+                // Other names of a renamed machine, `; `-separated: one cell stays one cell.
+                &m.also_named.join("; "),
+                &opt_num(m.as_of),
+            ]);
         }
     }
-    out
+    out.finish()
 }
 
 /// The same tags the JSON report uses, so a CSV and a JSON export can be joined.
@@ -137,31 +131,32 @@ fn opt_num<T: ToString>(n: Option<T>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
-fn push_row(out: &mut String, fields: &[&str]) {
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_field(out, field);
+/// Rows written by the `csv` crate (RFC 4180 quoting, CRLF), each field guarded first.
+struct Rows(csv::Writer<Vec<u8>>);
+
+impl Rows {
+    fn new() -> Rows {
+        Rows(csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new()))
     }
-    out.push_str("\r\n");
+
+    fn row(&mut self, fields: &[&str]) {
+        // Writing to memory cannot fail.
+        let _ = self.0.write_record(fields.iter().map(|f| guard(f)).collect::<Vec<_>>().iter().map(|f| f.as_bytes()));
+    }
+
+    fn finish(self) -> String {
+        let bytes = self.0.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
 }
 
-fn push_field(out: &mut String, field: &str) {
-    // A tab or CR first is also read as the start of a formula by some spreadsheet apps.
-    let guard = field.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = field.contains([',', '"', '\r', '\n']);
-    if quote {
-        out.push('"');
-    }
-    if guard {
-        out.push('\'');
-    }
-    if quote {
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
+/// A field a spreadsheet would run as a formula gets a leading apostrophe. A tab or CR first is
+/// also read as the start of a formula by some spreadsheet apps.
+fn guard(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{field}"))
     } else {
-        out.push_str(field);
+        std::borrow::Cow::Borrowed(field)
     }
 }
 
@@ -170,9 +165,9 @@ mod tests {
     use super::*;
 
     fn field(s: &str) -> String {
-        let mut out = String::new();
-        push_field(&mut out, s);
-        out
+        let mut rows = Rows::new();
+        rows.row(&[s, "x"]);
+        rows.finish().trim_end_matches("\r\n").trim_end_matches(",x").to_string()
     }
 
     #[test]
@@ -204,8 +199,8 @@ mod tests {
 
     #[test]
     fn rows_end_with_crlf() {
-        let mut out = String::new();
-        push_row(&mut out, &["a", "b,c", ""]);
-        assert_eq!(out, "a,\"b,c\",\r\n");
+        let mut rows = Rows::new();
+        rows.row(&["a", "b,c", ""]);
+        assert_eq!(rows.finish(), "a,\"b,c\",\r\n");
     }
 }
