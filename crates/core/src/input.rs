@@ -426,7 +426,12 @@ mod tests {
         assert_eq!(codes(en), [0xC004_E016]);
         let zh = "错误: 0xC004F069 在运行 Microsoft Windows 非核心版本的计算机上，运行”slui.exe 0x2a 0xC004F069″以显示错误文本。";
         assert_eq!(codes(zh), [0xC004_F069]);
-        for hint in ["slui 0x2a 0x8007232B", "run \"slui exe 0x2A 0x8007232B\"", "error 0x2a 0x8007232B", "SLUI.EXE 0x2a 0x8007232b"] {
+        for hint in [
+            "slui 0x2a 0x8007232B",
+            "run \"slui exe 0x2A 0x8007232B\"",
+            "error 0x2a 0x8007232B",
+            "SLUI.EXE 0x2a 0x8007232b",
+        ] {
             assert_eq!(codes(hint), [0x8007_232B], "{hint}");
         }
         // 0x2a alone, with nothing of slui around it, is still read.

@@ -43,37 +43,144 @@ pub enum StepPurpose {
 
 /// One curated error code, as written in its data file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "EntryFile")]
 pub struct Entry {
     /// The code as the source writes it (`0xC004F065`), even where that is not the real value.
     pub code: String,
     pub name: String,
+    /// False when `name` is descriptive (no SDK header defines a symbol for it). A symbol an SDK
+    /// header defines for another value counts as official; `name_of` then says which value.
     pub name_official: bool,
+    /// The value the SDK defines `name` for, when that is not `code` (0xC004F065 carries the
+    /// symbol of 0x4004F065).
+    pub name_of: Option<String>,
     /// The real code when `code` is a known typo or variant of it.
-    #[serde(default)]
     pub likely_code: Option<String>,
     /// Whether the source article lists this code.
-    #[serde(default)]
     pub seed: bool,
     pub activation_types: Vec<ActivationType>,
-    #[serde(default)]
     pub related: Vec<String>,
     /// `actdoc` commands that can confirm the cause.
-    #[serde(default)]
     pub checked_by: Vec<String>,
     pub message: Localized<String>,
-    #[serde(default)]
+    /// Other wordings of the message, as they are searched for.
     pub message_variants: Localized<Vec<String>>,
-    #[serde(default)]
+    /// One flag per entry of `message_variants`, in the same order: true when that wording is our
+    /// translation, not text verified as what Windows, slmgr or a Microsoft page prints.
+    pub message_variants_translated: Localized<Vec<bool>>,
     pub note: Option<Localized<String>>,
     pub cause: Localized<String>,
     pub resolution: Localized<Vec<String>>,
     /// One tag per step of `resolution`, in the same order.
     pub resolution_purpose: Vec<StepPurpose>,
+    /// The pages the entry's facts come from: title, then repository and path or KB number.
+    pub sources: Vec<String>,
     #[serde(skip)]
     pub value: u32,
     #[serde(skip)]
     pub file: &'static str,
+}
+
+impl Entry {
+    /// The message variants in `lang`, each with whether it is our translation.
+    pub fn variants(&self, lang: Lang) -> impl Iterator<Item = (&str, bool)> {
+        let flags = self.message_variants_translated.get(lang);
+        self.message_variants
+            .get(lang)
+            .iter()
+            .enumerate()
+            .map(move |(i, text)| (text.as_str(), flags.get(i).copied().unwrap_or(false)))
+    }
+}
+
+/// A data file as written: a message variant may carry `translation = true`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryFile {
+    code: String,
+    name: String,
+    name_official: bool,
+    #[serde(default)]
+    name_of: Option<String>,
+    #[serde(default)]
+    likely_code: Option<String>,
+    #[serde(default)]
+    seed: bool,
+    activation_types: Vec<ActivationType>,
+    #[serde(default)]
+    related: Vec<String>,
+    #[serde(default)]
+    checked_by: Vec<String>,
+    message: Localized<String>,
+    #[serde(default)]
+    message_variants: Localized<Vec<VariantFile>>,
+    #[serde(default)]
+    note: Option<Localized<String>>,
+    cause: Localized<String>,
+    resolution: Localized<Vec<String>>,
+    resolution_purpose: Vec<StepPurpose>,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+/// `"wording"`, or `{ text = "wording", translation = true }` for a wording we translated.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum VariantFile {
+    Plain(String),
+    Marked(MarkedVariant),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkedVariant {
+    text: String,
+    translation: bool,
+}
+
+impl VariantFile {
+    fn split(variants: Vec<VariantFile>) -> (Vec<String>, Vec<bool>) {
+        variants
+            .into_iter()
+            .map(|v| match v {
+                VariantFile::Plain(text) => (text, false),
+                VariantFile::Marked(MarkedVariant { text, translation }) => (text, translation),
+            })
+            .unzip()
+    }
+}
+
+impl TryFrom<EntryFile> for Entry {
+    type Error = String;
+
+    fn try_from(f: EntryFile) -> Result<Entry, String> {
+        let (en, en_flags) = VariantFile::split(f.message_variants.en);
+        let (zh_cn, zh_flags) = VariantFile::split(f.message_variants.zh_cn);
+        if f.sources.iter().any(|s| s.trim().is_empty()) {
+            return Err("sources: an empty entry".to_string());
+        }
+        Ok(Entry {
+            code: f.code,
+            name: f.name,
+            name_official: f.name_official,
+            name_of: f.name_of,
+            likely_code: f.likely_code,
+            seed: f.seed,
+            activation_types: f.activation_types,
+            related: f.related,
+            checked_by: f.checked_by,
+            message: f.message,
+            message_variants: Localized { en, zh_cn },
+            message_variants_translated: Localized { en: en_flags, zh_cn: zh_flags },
+            note: f.note,
+            cause: f.cause,
+            resolution: f.resolution,
+            resolution_purpose: f.resolution_purpose,
+            sources: f.sources,
+            value: 0,
+            file: "",
+        })
+    }
 }
 
 /// A data file that does not load. Names the file and what is wrong with it.
@@ -111,9 +218,11 @@ impl Kb {
             if file.strip_suffix(".toml") != Some(entry.code.as_str()) {
                 return Err(invalid(format!("file name must be {}.toml", entry.code)));
             }
-            if let Some(likely) = &entry.likely_code {
-                parse_canonical(likely)
-                    .ok_or_else(|| invalid(format!("likely_code `{likely}` is not 0x + 8 upper-case hex digits")))?;
+            for (field, other) in [("likely_code", &entry.likely_code), ("name_of", &entry.name_of)] {
+                if let Some(other) = other {
+                    parse_canonical(other)
+                        .ok_or_else(|| invalid(format!("{field} `{other}` is not 0x + 8 upper-case hex digits")))?;
+                }
             }
             for (lang, steps) in [("en", &entry.resolution.en), ("zh-CN", &entry.resolution.zh_cn)] {
                 if entry.resolution_purpose.len() != steps.len() {
@@ -182,6 +291,33 @@ resolution_purpose = ["fix"]
         assert!(matches!(dup, Err(KbError::Duplicate { .. })));
         let unknown_field = format!("{MINIMAL}\nsurprise = 1\n");
         assert!(Kb::from_files(&[("0xC004F074.toml", &unknown_field)]).is_err());
+    }
+
+    #[test]
+    fn a_variant_can_be_marked_as_our_translation() {
+        let marked = format!(
+            "{MINIMAL}\n[message_variants]\nen = [\"a\"]\nzh-CN = [\"b\", {{ text = \"c\", translation = true }}]\n"
+        );
+        let kb = Kb::from_files(&[("0xC004F074.toml", &marked)]).unwrap();
+        let entry = kb.get(0xC004_F074).unwrap();
+        assert_eq!(entry.message_variants.zh_cn, ["b", "c"], "the texts stay plain strings");
+        assert_eq!(entry.variants(Lang::ZhCn).collect::<Vec<_>>(), [("b", false), ("c", true)]);
+        assert_eq!(entry.variants(Lang::En).collect::<Vec<_>>(), [("a", false)]);
+        let typo = marked.replace("translation = true", "translated = true");
+        assert!(Kb::from_files(&[("0xC004F074.toml", &typo)]).is_err(), "a misspelt marker must not load");
+    }
+
+    #[test]
+    fn name_of_and_sources_are_checked() {
+        let named = format!("name_of = \"0x4004F065\"\nsources = [\"A page\"]\n{MINIMAL}");
+        let kb = Kb::from_files(&[("0xC004F074.toml", &named)]).unwrap();
+        let entry = kb.get(0xC004_F074).unwrap();
+        assert_eq!((entry.name_of.as_deref(), entry.sources.len()), (Some("0x4004F065"), 1));
+        let lower = named.replace("0x4004F065", "0x4004f065");
+        let err = Kb::from_files(&[("0xC004F074.toml", &lower)]).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("name_of")));
+        let empty = named.replace("\"A page\"", "\" \"");
+        assert!(Kb::from_files(&[("0xC004F074.toml", &empty)]).is_err());
     }
 
     #[test]

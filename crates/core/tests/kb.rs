@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actdoc_core::{ActivationType, Kb, KbError, Lang, StepPurpose, explain, format_code, names};
+use actdoc_core::{ActivationType, Kb, KbError, Lang, StepPurpose, explain, format_code, names, parse_code};
 use actdoc_test_support::read_shared;
 
 /// The English article's "Error message" column (MicrosoftDocs/windowsserverdocs,
@@ -240,9 +240,16 @@ fn a_file_with_the_wrong_number_of_purposes_is_rejected_by_name() {
 #[test]
 fn official_names_agree_with_the_generated_tables() {
     for e in kb().entries() {
-        let table = names::name_of(e.value);
+        // A symbol the SDK defines for another value (`name_of`) is official, but for that value.
+        let named = e.name_of.as_deref().map_or(e.value, |code| parse_code(code).unwrap().unwrap()[0].value);
+        if e.name_of.is_some() {
+            assert!(e.name_official && e.note.is_some(), "{}: name_of needs name_official and a note", e.file);
+            assert!(names::name_of(e.value).is_none(), "{}: the value has a symbol of its own", e.file);
+        }
+        let table = names::name_of(named);
         if e.name_official {
-            let table = table.unwrap_or_else(|| panic!("{}: marked official but no table names {}", e.file, e.code));
+            let table = table
+                .unwrap_or_else(|| panic!("{}: marked official but no table names {}", e.file, format_code(named)));
             let mut all = vec![table.primary()];
             all.extend(table.aliases());
             assert!(all.contains(&e.name.as_str()), "{}: name {} not among table names {all:?}", e.file, e.name);
@@ -264,6 +271,8 @@ fn the_article_anomalies_are_flagged() {
     let severity = get("0xC004F065");
     assert_eq!(severity.likely_code.as_deref(), Some("0x4004F065"));
     assert!(severity.note.is_some());
+    // Not a descriptive name: the SDK symbol of 0x4004F065 (issue 12, item 18).
+    assert_eq!((severity.name_official, severity.name_of.as_deref()), (true, Some("0x4004F065")));
     let no_symbol = get("0x8004FE21");
     assert!(!no_symbol.name_official && no_symbol.note.is_some());
 

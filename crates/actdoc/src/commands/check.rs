@@ -298,7 +298,7 @@ fn describe_zh(finding: Finding) -> (&'static str, &'static str) {
         Finding::TcpConnected => ("TCP 1688 可达", ""),
         Finding::TcpRefused => (
             "连接被拒绝",
-            "该端口没有服务监听或被防火墙拒绝：在 KMS 主机上检查软件保护服务和“密钥管理服务(TCP-In)”防火墙规则；核对端口（`slmgr /sprt`）。",
+            "该端口没有服务侦听或被防火墙拒绝：在 KMS 主机上检查软件保护服务和“密钥管理服务(TCP-In)”防火墙规则；核对端口（`slmgr /sprt`）。",
         ),
         Finding::TcpTimedOut => (
             "连接超时",
@@ -312,11 +312,11 @@ fn describe_zh(finding: Finding) -> (&'static str, &'static str) {
         ),
         Finding::RpcClosed => (
             "RPC 绑定后连接被关闭",
-            "此端口接受连接却丢弃 KMS 绑定请求：可能是代理、过滤设备或非 KMS 服务。检查 1688 端口上监听的程序（`netstat -abno`）。",
+            "此端口接受连接却丢弃 KMS 绑定请求：可能是代理、过滤设备或非 KMS 服务。检查 1688 端口上侦听的程序（`netstat -abno`）。",
         ),
         Finding::RpcNotRpc => (
             "该端口使用的是其他协议",
-            "有其他程序在此端口监听：迁走它，或更改 KMS 端口（`slmgr /sprt`）并更新 SRV 记录。",
+            "有其他程序在此端口侦听：迁走它，或更改 KMS 端口（`slmgr /sprt`）并更新 SRV 记录。",
         ),
         Finding::RpcSilent => (
             "RPC 绑定没有应答",

@@ -56,7 +56,7 @@ fn render(matches: &[&Product], query: &str, out: &Output) -> String {
         let threshold = members.first().map_or(25, |p| p.kind.kms_threshold());
         let note = match out.lang {
             Lang::En => format!("(KMS activates once the host has seen {threshold} machines)"),
-            Lang::ZhCn => format!("（KMS 主机见到 {threshold} 台计算机后才会激活）"),
+            Lang::ZhCn => format!("（KMS 主机计数达到 {threshold} 后才会激活）"),
         };
         let _ = writeln!(text, "{} {}", out.paint(Style::Heading, family), out.paint(Style::Dim, &note));
         for p in members {
