@@ -157,6 +157,9 @@ fn texts() -> Vec<(String, String)> {
     files_under(&root.join("../actdoc/src"), &mut rust);
     rust.retain(|p| p.extension().is_some_and(|e| e == "rs"));
     rust.push(root.join("../web/src/text.rs"));
+    // The sentences of scan findings and the report's labels are shown to users too.
+    rust.push(root.join("../fleet/src/texts.rs"));
+    rust.push(root.join("../report/src/html/labels.rs"));
     assert!(rust.len() > 5, "the CLI sources were not found");
     for path in rust {
         let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -130,7 +130,7 @@ const ZH: Texts = Texts {
         )
     },
     not_activated: |p, status| format!("{p}：未激活（许可证状态：{status}）"),
-    not_activated_explanation: "许可证处于通知模式或未授权状态：Windows 或 Office 未激活，在激活前会一直显示激活提醒。",
+    not_activated_explanation: "许可证处于通知状态或未授权状态：Windows 或 Office 未激活，在激活前会一直显示激活提醒。",
     expired: |p, date| format!("{p}：KMS 激活已于 {date} 过期"),
     expired_explanation: "KMS 激活的有效期为 180 天，客户端只要能访问 KMS 主机，就会每 7 天自动续订一次。这次激活在到期前没有续订成功。",
     earlier_failure: |p, code| format!("{p}：之前曾因 {code} 失败"),
@@ -141,7 +141,7 @@ const ZH: Texts = Texts {
     renewal_failing: |p, since, expires| format!("{p}：自 {since} 起续订无应答；将于 {expires} 过期"),
     renewal_failing_explanation: |host| {
         format!(
-            "产品已激活，但自那时起发往 {host} 的续订请求一直失败或没有应答。KMS 激活的有效期为 180 天：到期前若续订仍不成功，产品将先进入宽限期，再进入通知模式。"
+            "产品已激活，但自那时起发往 {host} 的续订请求一直失败或没有应答。KMS 激活的有效期为 180 天：到期前若续订仍不成功，产品将先进入宽限期，再进入通知状态。"
         )
     },
     expires_soon: |p, days, date| format!("{p}：KMS 激活将在 {days} 天后（{date}）过期"),
