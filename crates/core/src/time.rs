@@ -34,7 +34,10 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 impl Timestamp {
     pub fn from_civil(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<Timestamp> {
-        let valid = (1..=12).contains(&mo)
+        // Years outside 1..=9999 are no date a log or slmgr writes, and would overflow the sums
+        // the analysis does with times.
+        let valid = (1..=9999).contains(&y)
+            && (1..=12).contains(&mo)
             && (1..=31).contains(&d)
             && (0..24).contains(&h)
             && (0..60).contains(&mi)

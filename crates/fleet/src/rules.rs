@@ -278,7 +278,7 @@ impl<'a> Fold<'a> {
             Fact::Succeeded { ad } => {
                 self.ad |= *ad;
                 let lasts = *ad || self.kms_client;
-                self.licensed(o.ev, o.ev.time.filter(|_| lasts).map(|t| Timestamp(t.0 + VALIDITY)));
+                self.licensed(o.ev, o.ev.time.filter(|_| lasts).map(|t| Timestamp(t.0.saturating_add(VALIDITY))));
                 if lasts && o.ev.time.is_none() {
                     // An untimed success (a pasted /ato): a full validity period from when it ran.
                     self.text_minutes = Some(u64::try_from(VALIDITY / 60).unwrap_or(0));
@@ -302,7 +302,7 @@ impl<'a> Fold<'a> {
                     self.set_status(o.ev, status);
                 }
                 self.reason = s.reason;
-                let minutes = s.minutes_left.or(s.days_left.map(|d| d * 1440));
+                let minutes = s.minutes_left.or(s.days_left.map(|d| d.saturating_mul(1440)));
                 match (o.ev.time, minutes) {
                     (Some(t), Some(m)) => self.expires = Some(minutes_after(t, m)),
                     (None, Some(m)) => {
@@ -362,7 +362,7 @@ impl<'a> Fold<'a> {
         if response.activated == Some(true) {
             let time = response_ev.time.or(ev.time);
             self.attempts.push((ev, 0));
-            return self.licensed(response_ev, time.map(|t| Timestamp(t.0 + VALIDITY)));
+            return self.licensed(response_ev, time.map(|t| Timestamp(t.0.saturating_add(VALIDITY))));
         }
         // Answered, not activated: the count the host reported against what this product needs.
         let short = match (response.count, r.min_count) {
@@ -449,7 +449,7 @@ impl<'a> Fold<'a> {
             .filter(|_| self.kms_client || self.ad || self.dated || self.status != Some(LicenseStatus::Licensed));
         let days_left = match (expires, as_of) {
             (Some(e), Some(a)) if self.text_minutes.is_none() => {
-                Some(u64::try_from(((e.0 - a.0).max(0) + DAY / 2) / DAY).unwrap_or(0))
+                Some(u64::try_from((e.0.saturating_sub(a.0).max(0).saturating_add(DAY / 2)) / DAY).unwrap_or(0))
             }
             // As the text printed them, else its minutes to the nearest day.
             _ => self.text_days.or(self.text_minutes.map(|m| (m + 720) / 1440)),

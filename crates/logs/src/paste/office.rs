@@ -243,7 +243,7 @@ fn remaining_minutes(value: &str) -> Option<u64> {
             value[..at].chars().rev().skip_while(|c| c.is_whitespace()).take_while(char::is_ascii_digit).collect();
         digits.chars().rev().collect::<String>().parse::<u64>().ok()
     };
-    number_before("minute").or_else(|| number_before("day").map(|d| d * 1440))
+    number_before("minute").or_else(|| number_before("day").map(|d| d.saturating_mul(1440)))
 }
 
 /// "179 days  (259199 minute(s) before expiring)": the days ospp printed.
@@ -277,6 +277,9 @@ mod tests {
     fn remaining_grace_is_minutes_not_days() {
         assert_eq!(remaining_minutes("179 days  (259199 minute(s) before expiring)"), Some(259_199));
         assert_eq!(remaining_minutes("3 days"), Some(4320));
+        // Regression (found by the office_text fuzz target): a day count this large overflowed.
+        assert_eq!(remaining_minutes("18446744073709551615 days"), Some(u64::MAX));
+        assert!(read("LICENSE STATUS: ---LICENSED---\nREMAINING GRACE: 18446744073709551615 days\n").is_some());
     }
 
     #[test]

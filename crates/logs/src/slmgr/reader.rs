@@ -287,9 +287,9 @@ impl Reader {
         // text was printed.
         if report.printed_at.is_none() {
             report.printed_at = report.products.iter().find_map(|p| {
-                let minutes = p.minutes_left.or(p.days_left.map(|d| d * 1440))?;
+                let minutes = p.minutes_left.or(p.days_left.map(|d| d.saturating_mul(1440)))?;
                 let end = p.expires_at?;
-                Some(Timestamp(end.0 - i64::try_from(minutes).ok()? * 60))
+                Some(Timestamp(end.0.checked_sub(i64::try_from(minutes).ok()?.checked_mul(60)?)?))
             });
         }
         Ok(report)

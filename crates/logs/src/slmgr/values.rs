@@ -195,6 +195,10 @@ pub(crate) fn date_time(value: &str) -> Option<Timestamp> {
     } else {
         return None;
     };
+    // Windows prints four-digit years; anything else is not a date (and would overflow).
+    if !(1601..=9999).contains(&year) {
+        return None;
+    }
     let (mut hour, minute, second) = match time {
         Some(t) => {
             let hms: Vec<i64> = t.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
