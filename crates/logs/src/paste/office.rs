@@ -279,7 +279,8 @@ mod tests {
         assert_eq!(remaining_minutes("3 days"), Some(4320));
         // Regression (found by the office_text fuzz target): a day count this large overflowed.
         assert_eq!(remaining_minutes("18446744073709551615 days"), Some(u64::MAX));
-        assert!(read("LICENSE STATUS: ---LICENSED---\nREMAINING GRACE: 18446744073709551615 days\n").is_some());
+        let text = "LICENSE NAME: Office\nLICENSE STATUS: ---LICENSED---\nREMAINING GRACE: 18446744073709551615 days\n";
+        assert!(read(text).is_some());
     }
 
     #[test]
