@@ -104,9 +104,10 @@ pub(crate) enum Command {
     /// Run the web app and JSON API for a helpdesk (pages, /api/v1, OpenAPI at /api/openapi.json)
     #[command(
         after_help = "Examples:\n  actdoc serve                                    http://127.0.0.1:8080/ for this machine\n  \
-                            actdoc serve --listen 0.0.0.0:8080 --token $(openssl rand -hex 24)\n  \
+                            ACTDOC_TOKEN=$(openssl rand -hex 24) actdoc serve --listen 0.0.0.0:8080\n  \
                             actdoc serve --redact --upload-limit 128 --allow-checks contoso.com,kms01.contoso.com\n\n\
-                            Listening beyond loopback needs --token (or ACTDOC_TOKEN), or an explicit --no-auth."
+                            Listening beyond loopback needs a token (ACTDOC_TOKEN or --token-file; --token shows in ps), \
+                            or an explicit --no-auth."
     )]
     Serve(ServeArgs),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
@@ -199,21 +200,43 @@ pub(crate) struct ServeArgs {
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
     pub(crate) listen: String,
-    /// Require `Authorization: Bearer TOKEN` on every request (16+ characters)
+    /// Require `Authorization: Bearer TOKEN` on every request (16+ characters). Prefer ACTDOC_TOKEN
+    /// or --token-file: a token on the command line is visible to every user through `ps`
     #[arg(long, env = "ACTDOC_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub(crate) token: Option<String>,
+    /// Read the token from this file (its first line)
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub(crate) token_file: Option<std::path::PathBuf>,
     /// Allow listening beyond loopback without a token (only behind your own authenticating proxy)
-    #[arg(long, conflicts_with = "token")]
+    #[arg(long, conflicts_with_all = ["token", "token_file"])]
     pub(crate) no_auth: bool,
+    /// Without a token, also answer to this Host (NAME:PORT, e.g. the name a proxy forwards);
+    /// otherwise only 127.0.0.1, localhost and [::1] with the listening port (comma-separated)
+    #[arg(long, value_name = "NAME:PORT")]
+    pub(crate) allow_host: Vec<String>,
     /// Largest upload accepted, in MiB
     #[arg(long, default_value_t = 64, value_name = "MIB")]
     pub(crate) upload_limit: usize,
     /// Hide machine names and CMIDs in analysis results
     #[arg(long)]
     pub(crate) redact: bool,
-    /// Let the web app run network checks, only against these hosts and domains (comma-separated)
+    /// Let the web app run network checks, only against these hosts and domains (comma-separated;
+    /// `domain:NAME` or `host:NAME` allows one use only; an IP address is only ever a host)
     #[arg(long, value_name = "HOST|DOMAIN,...")]
     pub(crate) allow_checks: Vec<String>,
+    /// The only port network checks may connect to
+    #[arg(long, default_value_t = 1688, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) check_port: u16,
+    /// Mark the session cookie Secure (the server is reached over HTTPS through a proxy)
+    #[arg(long)]
+    pub(crate) cookie_secure: bool,
+    /// Trust the proxy in front: X-Forwarded-Proto / Forwarded say HTTPS (Secure cookie), and the
+    /// last X-Forwarded-For address is the client that login throttling counts
+    #[arg(long)]
+    pub(crate) trust_proxy: bool,
+    /// Open connections at most (also kept below the open-file limit); slow clients are shed first
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub(crate) max_connections: usize,
 }
 
 #[derive(Debug, Args)]

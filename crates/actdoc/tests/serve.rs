@@ -47,8 +47,14 @@ fn start(extra: &[&str]) -> Server {
 
 /// A plain HTTP/1.1 GET, returning the status code and the body.
 fn get(port: u16, path: &str, headers: &[&str]) -> (u16, String) {
+    get_as(port, &format!("127.0.0.1:{port}"), path, headers)
+}
+
+/// The same with the `Host` header a browser would send for `host`.
+fn get_as(port: u16, host: &str, path: &str, headers: &[&str]) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for h in headers {
         request.push_str(h);
         request.push_str("\r\n");
@@ -97,6 +103,60 @@ fn the_api_answers_and_a_token_is_enforced() {
     let bearer = format!("Authorization: Bearer {token}");
     assert_eq!(get(locked.port, "/api/v1/codes/0xC004F074", &[&bearer]).0, 200);
     assert_eq!(get(locked.port, "/api/v1/health", &[]).0, 200, "health stays open for monitoring");
+}
+
+/// A file of this test in the temporary folder, removed when dropped (also on a panic).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        Scratch(std::env::temp_dir().join(format!("actdoc-serve-test-{}-{}-{name}", std::process::id(), free_port())))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_token_file_is_read_and_never_needs_the_command_line() {
+    let token = "fedcba9876543210fedcba9876543210";
+    let file = Scratch::new("token");
+    std::fs::write(&file.0, format!("{token}\n")).unwrap();
+    let server = start(&["--token-file", file.0.to_str().unwrap()]);
+    assert_eq!(get(server.port, "/api/v1/codes/0xC004F074", &[]).0, 401);
+    let bearer = format!("Authorization: Bearer {token}");
+    assert_eq!(get(server.port, "/api/v1/codes/0xC004F074", &[&bearer]).0, 200, "the newline is not part of it");
+    // A LAN name reaches a server with a token: the token is the defence there.
+    assert_eq!(get_as(server.port, "kmsdoc.corp:8080", "/api/v1/codes/0xC004F074", &[&bearer]).0, 200);
+
+    let empty = Scratch::new("empty");
+    std::fs::write(&empty.0, "\n").unwrap();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--token-file", empty.0.to_str().unwrap()])
+        .env_remove("ACTDOC_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+}
+
+#[test]
+fn dns_rebinding_without_a_token_only_loopback_names_are_answered() {
+    let server = start(&[]);
+    let port = server.port;
+    for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")] {
+        assert_eq!(get_as(port, &host, "/api/v1/health", &[]).0, 200, "Host: {host}");
+    }
+    for host in [format!("evil.example:{port}"), format!("127.0.0.1:{}", port.wrapping_add(1)), "evil.example".into()] {
+        let (status, body) = get_as(port, &host, "/api/v1/codes/0xC004F074", &[]);
+        assert_eq!(status, 421, "Host: {host}: {body}");
+        assert!(body.contains(&format!("127.0.0.1:{port}")), "says where to go: {body}");
+    }
+    let allowed = start(&["--allow-host", "kmsdoc.corp:8080"]);
+    assert_eq!(get_as(allowed.port, "kmsdoc.corp:8080", "/api/v1/health", &[]).0, 200);
 }
 
 #[test]

@@ -8,8 +8,8 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ use crate::checks::Refusal;
 use crate::config::CheckRequest;
 use crate::error::{json as json_error, json_input};
 use crate::lang::{Asked, asked, query_param};
-use crate::upload::{Upload, UploadError};
+use crate::upload::{RETRY_AFTER_BUSY, Upload, UploadError};
 
 /// Results a search returns unless `limit` says otherwise, and the most it may ask for.
 pub(crate) const SEARCH_LIMIT: usize = 20;
@@ -76,7 +76,7 @@ pub(crate) async fn health(State(app): State<Shared>) -> Json<Value> {
     ),
     responses(
         (status = 200, description = "The explanation (curated, or a structural decode)", body = crate::openapi::ExplanationDoc),
-        (status = 400, description = "Not a code, or several codes", body = crate::openapi::InputErrorDoc),
+        (status = 400, description = "Not a code, several codes, or an unknown lang ({input, error}); a path that cannot be read ({error})", body = crate::openapi::ErrorOrInputDoc),
     )
 )]
 pub(crate) async fn code(
@@ -117,7 +117,7 @@ pub(crate) async fn code(
     ),
     responses(
         (status = 200, description = "One element per code found", body = Vec<crate::openapi::ExplanationDoc>),
-        (status = 400, description = "No code in the input: an array with one {input, error}", body = Vec<crate::openapi::InputErrorDoc>),
+        (status = 400, description = "No code in the input: an array with one {input, error}; a single {input, error} for an unknown lang; {error} without q", body = crate::openapi::ExplainErrorDoc),
     )
 )]
 pub(crate) async fn explain(State(app): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
@@ -148,12 +148,12 @@ fn explanation_value(e: &Explanation) -> Value {
     get, path = "/api/v1/search", tag = "codes",
     params(
         ("q" = String, Query, description = "Words in English or Chinese, or a code"),
-        ("limit" = Option<usize>, Query, description = "1 to 100; default 20"),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1 to 100; default 20"),
         ("lang" = Option<String>, Query, description = "en or zh-CN: the language of `message`"),
     ),
     responses(
         (status = 200, description = "Best first; empty when nothing matched", body = Vec<crate::openapi::SearchHitDoc>),
-        (status = 400, description = "No query, or a bad limit", body = crate::openapi::ErrorDoc),
+        (status = 400, description = "No query ({error}), or a bad limit or lang ({input, error})", body = crate::openapi::ErrorOrInputDoc),
     )
 )]
 pub(crate) async fn search(State(app): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
@@ -192,12 +192,15 @@ pub(crate) async fn search(State(app): State<Shared>, uri: Uri, headers: HeaderM
         content(
             (crate::openapi::AnalyzeForm = "multipart/form-data"),
             (Vec<u8> = "application/octet-stream"),
+            (String = "text/plain"),
+            (String = "application/xml"),
         )
     ),
     responses(
         (status = 200, description = "The scan report", body = crate::openapi::ReportDoc),
-        (status = 400, description = "Nothing sent, an unreadable form, an unknown field or a bad parameter", body = crate::openapi::ErrorDoc),
+        (status = 400, description = "Nothing sent, an unreadable form, an unknown field ({error}), or a bad parameter ({input, error})", body = crate::openapi::ErrorOrInputDoc),
         (status = 413, description = "Larger than the upload limit", body = crate::openapi::ErrorDoc),
+        (status = 503, description = "Too many uploads at once, or their temporary space is full; `Retry-After` says when to try again", body = crate::openapi::ErrorDoc),
         (status = 422, description = "Nothing readable in what was sent", body = crate::openapi::NothingReadableDoc),
     )
 )]
@@ -211,14 +214,19 @@ pub(crate) async fn analyze(State(app): State<Shared>, request: Request) -> Resp
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     let upload = if multipart {
         match Multipart::from_request(request, &app).await {
-            Ok(form) => Upload::from_multipart(form).await,
+            Ok(form) => Upload::from_multipart(form, &app.uploads).await,
             Err(e) => Err(UploadError::Unreadable(e.body_text())),
         }
     } else {
-        Upload::from_body(request.into_body()).await
+        Upload::from_body(request.into_body(), &app.uploads).await
     };
     let upload = match upload {
         Ok(upload) => upload,
+        Err(e) if e.is_busy() => {
+            let mut response = json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_BUSY));
+            return response;
+        }
         Err(e @ UploadError::Store(_)) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
     };
@@ -260,22 +268,24 @@ pub(crate) async fn analyze(State(app): State<Shared>, request: Request) -> Resp
     }
 }
 
-/// Network checks from this server, only for names on its `--allow-checks` list: any other name
-/// is refused with 403 before anything is sent. Answers with `actdoc check --json`. Present only
-/// when the server runs with `--allow-checks`.
+/// Network checks from this server, only for names on its `--allow-checks` list and only on the
+/// KMS port: any other name or port is refused with 403 before anything is sent. Answers with
+/// `actdoc check --json`, without the server's DNS servers or a service's reply bytes. Present only
+/// when the server runs with `--allow-checks`; rate-limited across all askers.
 #[utoipa::path(
     post, path = "/api/v1/check", tag = "check",
     request_body(content = CheckRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The result of `actdoc check --json`", body = Object),
-        (status = 400, description = "Not a check request (bad JSON, no target, timeout out of range)", body = crate::openapi::InputErrorDoc),
-        (status = 403, description = "A domain or host that is not allowed; `input` names it", body = crate::openapi::InputErrorDoc),
+        (status = 400, description = "Not a check request (bad JSON, no target, a malformed name, an IP address as a domain, timeout out of range)", body = crate::openapi::ErrorOrInputDoc),
+        (status = 403, description = "A domain or host that is not allowed, or a port other than the KMS port; `input` names it", body = crate::openapi::InputErrorDoc),
+        (status = 429, description = "Too many checks lately; `Retry-After` says when to try again", body = crate::openapi::ErrorDoc),
     )
 )]
 pub(crate) async fn check(State(app): State<Shared>, body: Bytes) -> Response {
-    let Some(runner) = app.config.checks.clone() else {
+    if app.config.checks.is_none() {
         return json_error(StatusCode::NOT_FOUND, "network checks are not enabled on this server");
-    };
+    }
     if body.len() > CHECK_BODY_LIMIT {
         return json_error(StatusCode::PAYLOAD_TOO_LARGE, "a check request is a few names, not this much");
     }
@@ -288,15 +298,54 @@ pub(crate) async fn check(State(app): State<Shared>, body: Bytes) -> Response {
             );
         }
     };
-    if let Err(refusal) = app.allow.vet(&request) {
-        return refusal_response(&app, &refusal);
+    match run_check(&app, &request).await {
+        Ok(answer) => Json(answer).into_response(),
+        Err(CheckFailure::Refused(refusal)) => refusal_response(&app, &refusal),
+        Err(CheckFailure::Limited(wait)) => {
+            let seconds = crate::throttle::retry_after(wait);
+            let mut response = json_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many network checks from this server lately: try again in {seconds} s"),
+            );
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+            response
+        }
+        Err(CheckFailure::Runner(message)) => json_input(StatusCode::BAD_REQUEST, "", message),
     }
-    Json(runner.run(request).await).into_response()
+}
+
+/// Why a check did not run, or ran into the runner's own refusal.
+#[derive(Debug)]
+pub(crate) enum CheckFailure {
+    Refused(Refusal),
+    /// The check budget is spent; try again after this long.
+    Limited(std::time::Duration),
+    /// The runner refused the input (`{"error": ...}` instead of a report).
+    Runner(String),
+}
+
+/// Vets `request`, spends its targets from the check budget, runs it and scrubs the answer.
+pub(crate) async fn run_check(app: &Shared, request: &CheckRequest) -> Result<Value, CheckFailure> {
+    let runner =
+        app.config.checks.clone().ok_or_else(|| CheckFailure::Runner("network checks are not enabled".into()))?;
+    let vetted = app.allow.vet(request).map_err(CheckFailure::Refused)?;
+    let targets = u32::try_from(vetted.domains.len() + vetted.kms.len()).unwrap_or(u32::MAX);
+    app.check_budget.take(&(), targets).map_err(CheckFailure::Limited)?;
+    let mut answer = runner.run(vetted).await;
+    if answer.get("checks").is_none()
+        && let Some(error) = answer.get("error")
+    {
+        return Err(CheckFailure::Runner(error.as_str().map_or_else(|| error.to_string(), str::to_string)));
+    }
+    crate::checks::scrub(&mut answer);
+    Ok(answer)
 }
 
 pub(crate) fn refusal_response(app: &Shared, refusal: &Refusal) -> Response {
     match refusal {
-        Refusal::NotAllowed { host } => json_input(StatusCode::FORBIDDEN, host, not_allowed_message(app, host)),
+        Refusal::NotAllowed { host, message } => {
+            json_input(StatusCode::FORBIDDEN, host, message.clone().unwrap_or_else(|| not_allowed_message(app, host)))
+        }
         Refusal::Invalid { input, message } => json_input(StatusCode::BAD_REQUEST, input, message.clone()),
     }
 }

@@ -108,7 +108,9 @@ pub(crate) async fn remember(request: Request, next: Next) -> Response {
     response
 }
 
-/// The same address with `lang` set, for the language switch: every other parameter is kept.
+/// The same address with `lang` set, for the language switch: every other parameter is kept. The
+/// path is normalised first, so the link stays on this server whatever was asked: `//evil.example/x`
+/// would otherwise be a link to another host.
 pub(crate) fn switch_href(uri: &Uri, lang: Lang) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     if let Some(q) = uri.query() {
@@ -117,7 +119,27 @@ pub(crate) fn switch_href(uri: &Uri, lang: Lang) -> String {
         }
     }
     query.append_pair("lang", lang.tag());
-    format!("{}?{}", uri.path(), query.finish())
+    format!("{}?{}", normalised_path(uri.path()), query.finish())
+}
+
+/// `path` with empty, `.` and `..` segments resolved and backslashes read as slashes (as browsers
+/// read them): always one leading `/`, never `//`.
+pub(crate) fn normalised_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    let mut normalised = format!("/{}", segments.join("/"));
+    if path.ends_with('/') && !segments.is_empty() {
+        normalised.push('/');
+    }
+    normalised
 }
 
 /// A `q=` weight in thousandths: `1`, `0.8`, `0.25` (at most three decimals, as RFC 9110 says).
@@ -176,5 +198,19 @@ mod tests {
     fn the_switch_keeps_other_parameters() {
         let uri: Uri = "/search?q=dns%20name&lang=en".parse().unwrap();
         assert_eq!(switch_href(&uri, Lang::ZhCn), "/search?q=dns+name&lang=zh-CN");
+    }
+
+    #[test]
+    fn the_switch_never_links_off_the_site() {
+        for (path, expected) in [
+            ("//evil.example/x", "/evil.example/x"),
+            ("///evil.example", "/evil.example"),
+            ("/./../evil.example/", "/evil.example/"),
+            ("/codes/0xC004F074", "/codes/0xC004F074"),
+            ("/", "/"),
+        ] {
+            assert_eq!(normalised_path(path), expected, "{path}");
+        }
+        assert_eq!(normalised_path("/\\evil.example"), "/evil.example");
     }
 }

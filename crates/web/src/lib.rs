@@ -3,10 +3,10 @@
 //! rendered on the server and work without JavaScript; the API answers with the JSON contracts of
 //! `actdoc explain --json` and `actdoc scan --json`.
 //!
-//! This crate only builds the router: binding, TLS and signals belong to the binary (see
-//! [`serve`] for the one call it needs). It never opens a file a request names, never reaches the
-//! network except through the [`CheckRunner`] the binary lends it, and never sends a page that
-//! runs inline script.
+//! This crate builds the router and serves it on a listener ([`serve`], with the connection bounds
+//! against slow clients); binding, TLS and signals belong to the binary. It never opens a file a
+//! request names, never reaches the network except through the [`CheckRunner`] the binary lends
+//! it, and never sends a page that runs inline script.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod analysis;
@@ -23,10 +23,12 @@ mod pages;
 mod redact;
 mod results;
 mod security;
+mod server;
 mod text;
+mod throttle;
 mod upload;
 
-use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +40,7 @@ use axum::routing::{get, post};
 use tokio::sync::Semaphore;
 
 pub use config::{CheckRequest, CheckRunner, MIB, WebConfig};
+pub use server::serve;
 
 /// What every handler shares: the configuration and the knowledge the answers come from.
 #[derive(Debug)]
@@ -48,7 +51,15 @@ pub(crate) struct App {
     pub results: results::Store,
     /// One permit per analysis allowed to run at once.
     pub analyses: Arc<Semaphore>,
+    /// Uploads in progress and the temporary space they hold.
+    pub uploads: Arc<upload::Budget>,
     pub allow: checks::AllowList,
+    /// Signed-in sessions of the login form.
+    pub sessions: security::Sessions,
+    /// Wrong tokens per client address.
+    pub guesses: throttle::Throttle<Option<IpAddr>>,
+    /// Network-check targets, all askers together.
+    pub check_budget: throttle::Throttle<()>,
     /// `/api/openapi.json`, built once: it depends only on the configuration.
     pub openapi: String,
 }
@@ -65,7 +76,11 @@ impl App {
             products,
             results: results::Store::default(),
             analyses: Arc::new(Semaphore::new(config.concurrent_analyses.max(1))),
-            allow: checks::AllowList::new(&config.allow_checks),
+            uploads: Arc::new(upload::Budget::new(config.concurrent_uploads, config.temp_space)),
+            allow: checks::AllowList::new(&config.allow_checks, config.check_port),
+            sessions: security::Sessions::default(),
+            guesses: throttle::Throttle::new(security::GUESS_BURST, config.login_attempts_per_minute),
+            check_budget: throttle::Throttle::new(checks::MAX_TARGETS_U32, config.check_targets_per_minute),
             openapi,
             config,
         })
@@ -128,19 +143,9 @@ fn routes(app: Shared) -> Router {
         .layer(from_fn(lang::remember))
         .layer(from_fn_with_state(app.clone(), security::auth))
         .layer(from_fn(security::same_origin))
+        .layer(from_fn_with_state(app.clone(), security::host))
         .layer(from_fn(security::headers))
         .with_state(app)
-}
-
-/// Serves `config`'s router on `listener` until `shutdown` completes, then lets requests in flight
-/// finish. All the binary needs: bind (`tokio::net::TcpListener::bind`), pick a shutdown signal
-/// (Ctrl-C, SIGTERM) and call this inside a Tokio runtime.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    config: WebConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
 }
 
 /// How long uploaded results stay in memory.

@@ -7,8 +7,12 @@ use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use std::borrow::Cow;
+
 use utoipa::OpenApi;
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 use crate::config::{CheckRequest, WebConfig};
 use crate::{Shared, api};
@@ -21,14 +25,16 @@ use crate::{Shared, api};
                        Chinese, and analyses activation logs. The same knowledge base and analysis as the \
                        `actdoc` command line: `codes/{code}` answers with one element of `actdoc explain --json`, \
                        `analyze` with `actdoc scan --json`. Errors are `{\"error\": ...}`, with `input` when an \
-                       input was at fault.",
+                       input was at fault. Without a token the server answers only to its loopback names \
+                       (`127.0.0.1`, `localhost`, `[::1]` with its port): any other `Host` is 421.",
         license(name = "MIT OR Apache-2.0")
     ),
     paths(api::health, api::code, api::explain, api::search, api::analyze, api::check),
     components(schemas(
         Health, ErrorDoc, InputErrorDoc, ExplanationDoc, DecodedDoc, NtStatusDoc, ReadingDoc, SearchHitDoc,
         ReportDoc, SummaryDoc, ProductCountsDoc, MachineDoc, ProductDoc, HistoryEntryDoc, CodeRefDoc, KmsHostDoc, RequestCountsDoc, CodeCountDoc, FindingDoc,
-        EvidenceDoc, AttemptDoc, WarningDoc, SourceDoc, NothingReadableDoc, AnalyzeForm, CheckRequest
+        EvidenceDoc, AttemptDoc, WarningDoc, SourceDoc, NothingReadableDoc, AnalyzeForm, CheckRequest,
+        ExplainErrorDoc, ErrorOrInputDoc
     )),
     tags(
         (name = "codes", description = "Explain and search error codes"),
@@ -40,7 +46,8 @@ use crate::{Shared, api};
 struct ApiDoc;
 
 /// The document for a server configured as `config`: the check endpoint only when checks are on,
-/// the bearer scheme only when a token is required.
+/// the bearer scheme and a 401 on every secured operation only when a token is required (a 421
+/// otherwise), and the languages each `lang` parameter takes.
 pub(crate) fn document_json(config: &WebConfig) -> String {
     let mut doc = ApiDoc::openapi();
     env!("CARGO_PKG_VERSION").clone_into(&mut doc.info.version);
@@ -56,6 +63,27 @@ pub(crate) fn document_json(config: &WebConfig) -> String {
         // The health probe stays open: an empty requirement overrides the global one.
         if let Some(get) = doc.paths.paths.get_mut("/api/v1/health").and_then(|item| item.get.as_mut()) {
             get.security = Some(vec![SecurityRequirement::default()]);
+        }
+    }
+    let (status, description) = if config.token.is_some() {
+        ("401", "No token, or a wrong one: send `Authorization: Bearer <token>` (`WWW-Authenticate: Bearer`)")
+    } else {
+        ("421", "The `Host` is not one of this server's loopback names (it answers only to them without a token)")
+    };
+    let refused = ResponseBuilder::new()
+        .description(description)
+        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Error"))).build())
+        .build();
+    let lang = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["en", "zh-CN"])).build();
+    for (path, item) in &mut doc.paths.paths {
+        for operation in [item.get.as_mut(), item.post.as_mut()].into_iter().flatten() {
+            // Health is open to everyone; a 421 still applies to it without a token.
+            if path != "/api/v1/health" || config.token.is_none() {
+                operation.responses.responses.insert(status.to_string(), RefOr::T(refused.clone()));
+            }
+            for parameter in operation.parameters.iter_mut().flatten().filter(|p| p.name == "lang") {
+                parameter.schema = Some(RefOr::T(Schema::Object(lang.clone())));
+            }
         }
     }
     doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"the OpenAPI document failed to build: {e}\"}}"))
@@ -99,6 +127,49 @@ pub(crate) struct InputErrorDoc {
     error: String,
     /// When a text held several codes: the codes found, to ask for one of them.
     codes: Option<Vec<String>>,
+}
+
+/// The 400 of `GET /api/v1/explain`: an array with one `{input, error}` when the input holds no
+/// code; a single `{input, error}` for an unknown `lang`; `{error}` when `q` is missing.
+pub(crate) struct ExplainErrorDoc;
+
+impl utoipa::PartialSchema for ExplainErrorDoc {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(ArrayBuilder::new().items(Ref::from_schema_name("InputError")))
+            .item(Ref::from_schema_name("InputError"))
+            .item(Ref::from_schema_name("Error"))
+            .description(Some(
+                "An array of {input, error} when the input holds no code; {input, error} for an unknown lang; \
+                 {error} when q is missing",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ExplainErrorDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ExplainError")
+    }
+}
+
+/// A 400 that is `{error}`, or `{input, error}` when one input was at fault.
+pub(crate) struct ErrorOrInputDoc;
+
+impl utoipa::PartialSchema for ErrorOrInputDoc {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("InputError"))
+            .item(Ref::from_schema_name("Error"))
+            .description(Some("{input, error} when one input was at fault, else {error}"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ErrorOrInputDoc {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ErrorOrInputError")
+    }
 }
 
 /// One element of `actdoc explain --json`. Texts are in `lang`.
@@ -352,6 +423,8 @@ pub(crate) struct KmsHostDoc {
     threshold: u32,
     reported_count: Option<u32>,
     current_count: Option<u32>,
+    listening_port: Option<u16>,
+    dns_publishing: Option<bool>,
     requests: RequestCountsDoc,
     failing_clients: Vec<String>,
     dns_publishing_failures: usize,

@@ -1,7 +1,10 @@
 //! Analyses kept in memory between the upload and the pages that show them (Post/Redirect/Get:
-//! reloading a result never uploads again). Nothing is written to disk. Entries live an hour, and
-//! the store holds a bounded number and size of them, dropping the oldest first. Ids are 128
-//! random bits: knowing one is the only way to a result.
+//! reloading a result never uploads again). Nothing is written to disk. Entries live an hour.
+//! Each belongs to the session (cookie) that uploaded it, and each session has its own quota of
+//! entries and bytes: a session's uploads past its quota drop that session's oldest results,
+//! never another's. Only when the whole store is full does an upload drop a result of another
+//! session, the oldest of the session holding the most. Ids are 128 random bits: knowing one is
+//! the only way to a result (a link can be shared).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -13,7 +16,11 @@ use actdoc_report::Report;
 
 use crate::RESULT_LIFETIME;
 
-const MAX_ENTRIES: usize = 32;
+/// Results one session keeps, and their size.
+const SESSION_ENTRIES: usize = 32;
+const SESSION_BYTES: usize = 128 * 1024 * 1024;
+/// Results the whole store keeps, and their size.
+const MAX_ENTRIES: usize = 1024;
 const MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// One analysis, in both languages (the reader may switch after uploading).
@@ -57,7 +64,9 @@ impl Analysis {
 
 #[derive(Debug)]
 struct Entry {
+    session: String,
     created: Instant,
+    size: usize,
     analysis: Arc<Analysis>,
 }
 
@@ -67,23 +76,39 @@ pub(crate) struct Store {
 }
 
 impl Store {
-    /// Keeps `analysis` and returns its id; `None` when no random id can be had.
-    pub(crate) fn insert(&self, analysis: Analysis) -> Option<String> {
+    /// Keeps `analysis` for `session` and returns its id; `None` when no random id can be had.
+    pub(crate) fn insert(&self, session: &str, analysis: Analysis) -> Option<String> {
         let id = random_id()?;
         let Ok(mut entries) = self.entries.lock() else { return None };
         let now = Instant::now();
         entries.retain(|_, e| now.duration_since(e.created) < RESULT_LIFETIME);
         let incoming = analysis.size();
-        while !entries.is_empty()
-            && (entries.len() >= MAX_ENTRIES
-                || entries.values().map(|e| e.analysis.size()).sum::<usize>() + incoming > MAX_BYTES)
-        {
-            let oldest = entries.iter().min_by_key(|(_, e)| e.created).map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                entries.remove(&oldest);
+        // This session's own oldest results make room for its new one.
+        loop {
+            let (count, bytes) =
+                entries.values().filter(|e| e.session == session).fold((0, 0), |(n, b), e| (n + 1, b + e.size));
+            if count == 0 || (count < SESSION_ENTRIES && bytes + incoming <= SESSION_BYTES) {
+                break;
             }
+            remove_oldest(&mut entries, |e| e.session == session);
         }
-        entries.insert(id.clone(), Entry { created: now, analysis: Arc::new(analysis) });
+        // The store as a whole: the session holding the most gives way.
+        while !entries.is_empty()
+            && (entries.len() >= MAX_ENTRIES || entries.values().map(|e| e.size).sum::<usize>() + incoming > MAX_BYTES)
+        {
+            let mut held: HashMap<&str, usize> = HashMap::new();
+            for e in entries.values() {
+                *held.entry(e.session.as_str()).or_default() += e.size;
+            }
+            let Some(largest) = held.into_iter().max_by_key(|(_, bytes)| *bytes).map(|(s, _)| s.to_string()) else {
+                break;
+            };
+            remove_oldest(&mut entries, |e| e.session == largest);
+        }
+        entries.insert(
+            id.clone(),
+            Entry { session: session.to_string(), created: now, size: incoming, analysis: Arc::new(analysis) },
+        );
         Some(id)
     }
 
@@ -94,8 +119,16 @@ impl Store {
     }
 }
 
+/// Removes the oldest entry that `which` selects.
+fn remove_oldest(entries: &mut HashMap<String, Entry>, which: impl Fn(&Entry) -> bool) {
+    let oldest = entries.iter().filter(|(_, e)| which(e)).min_by_key(|(_, e)| e.created).map(|(k, _)| k.clone());
+    if let Some(oldest) = oldest {
+        entries.remove(&oldest);
+    }
+}
+
 /// 32 lower-case hex digits from the operating system's random source.
-fn random_id() -> Option<String> {
+pub(crate) fn random_id() -> Option<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
     Some(bytes.iter().fold(String::with_capacity(32), |mut id, b| {

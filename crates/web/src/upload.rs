@@ -4,15 +4,23 @@
 //! operating system, and deleted when the [`Upload`] is dropped (after the scan, or when a request
 //! is abandoned). File names from the request only ever become sanitised components below that
 //! folder: no request can name a path outside it.
+//!
+//! Every part is streamed to disk as it arrives, pasted text included: no upload is held whole in
+//! memory. The server's [`Budget`] bounds how many uploads are in progress at once and how many
+//! bytes they hold in temporary files together; past either, the upload is refused (503) rather
+//! than queued with its body half-read.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::body::Body;
 use axum::extract::Multipart;
 use http_body::Body as _;
 use tempfile::TempDir;
 use tokio::io::AsyncWriteExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The folder the uploaded files go in; it is also the source label of files uploaded loose, as
 /// a folder's name is for `actdoc scan FOLDER`.
@@ -30,8 +38,84 @@ pub(crate) enum UploadError {
     /// A form field this endpoint does not take; 400.
     UnknownField(String),
     TooManyFiles,
+    /// Every upload slot is taken; 503, try again shortly.
+    Busy {
+        slots: usize,
+    },
+    /// The temporary space all uploads share is spent; 503, try again shortly.
+    NoSpace {
+        space: usize,
+    },
     /// The server could not store the upload (disk full, no temp folder); 500.
     Store(String),
+}
+
+impl UploadError {
+    /// Whether the server is full rather than the request wrong: 503 with `Retry-After`.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(self, UploadError::Busy { .. } | UploadError::NoSpace { .. })
+    }
+}
+
+/// Seconds a refused upload is told to wait (`Retry-After`): about one analysis.
+pub(crate) const RETRY_AFTER_BUSY: u64 = 30;
+
+/// Uploads in progress and the bytes their temporary files hold, for the whole server.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    slots: Arc<Semaphore>,
+    slot_count: usize,
+    space: usize,
+    used: AtomicUsize,
+}
+
+impl Budget {
+    pub(crate) fn new(slots: usize, space: usize) -> Budget {
+        let slot_count = slots.max(1);
+        Budget { slots: Arc::new(Semaphore::new(slot_count)), slot_count, space, used: AtomicUsize::new(0) }
+    }
+
+    /// A slot for one upload, at once or not at all.
+    fn slot(self: &Arc<Self>) -> Result<Slot, UploadError> {
+        let permit =
+            self.slots.clone().try_acquire_owned().map_err(|_| UploadError::Busy { slots: self.slot_count })?;
+        Ok(Slot { _permit: permit, budget: self.clone(), held: 0 })
+    }
+}
+
+/// One upload's slot and the temporary bytes it holds; both are given back when it drops.
+#[derive(Debug)]
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    budget: Arc<Budget>,
+    held: usize,
+}
+
+impl Slot {
+    /// Counts `n` more bytes against the shared space, or refuses them all.
+    fn reserve(&mut self, n: usize) -> Result<(), UploadError> {
+        let budget = &self.budget;
+        budget
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(n).filter(|total| *total <= budget.space)
+            })
+            .map_err(|_| UploadError::NoSpace { space: budget.space })?;
+        self.held += n;
+        Ok(())
+    }
+
+    fn release(&mut self, n: usize) {
+        let n = n.min(self.held);
+        self.held -= n;
+        self.budget.used.fetch_sub(n, Ordering::AcqRel);
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.budget.used.fetch_sub(self.held, Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Display for UploadError {
@@ -43,6 +127,15 @@ impl std::fmt::Display for UploadError {
                 "unknown form field `{name}`: send files (any field with a file name), `text` (pasted output), `lang` or `as_of`"
             ),
             UploadError::TooManyFiles => write!(f, "more than {MAX_FILES} files in one upload: send them in batches"),
+            UploadError::Busy { slots } => {
+                write!(f, "the server is busy with {slots} other uploads: try again in {RETRY_AFTER_BUSY} seconds")
+            }
+            UploadError::NoSpace { space } => write!(
+                f,
+                "the server's temporary space for uploads ({} MiB for all uploads together) is full: try again in \
+                 {RETRY_AFTER_BUSY} seconds, or send less at a time",
+                space / crate::config::MIB
+            ),
             UploadError::Store(why) => write!(f, "the server could not store the upload: {why}"),
         }
     }
@@ -51,8 +144,10 @@ impl std::fmt::Display for UploadError {
 /// The files of one request, on disk until dropped.
 #[derive(Debug)]
 pub(crate) struct Upload {
-    /// Deleted with everything in it when the upload is dropped.
+    /// Deleted with everything in it when the upload is dropped (before `slot` gives the space
+    /// back: fields drop in order).
     dir: TempDir,
+    slot: Slot,
     /// The sanitised relative path of each file written.
     files: Vec<Vec<String>>,
     taken: HashSet<String>,
@@ -62,20 +157,21 @@ pub(crate) struct Upload {
 }
 
 impl Upload {
-    fn new() -> Result<Upload, UploadError> {
+    fn new(budget: &Arc<Budget>) -> Result<Upload, UploadError> {
+        let slot = budget.slot()?;
         let dir = tempfile::Builder::new()
             .prefix("actdoc-upload-")
             .tempdir()
             .map_err(|e| UploadError::Store(format!("cannot create a temporary folder: {e}")))?;
         std::fs::create_dir(dir.path().join(ROOT_NAME))
             .map_err(|e| UploadError::Store(format!("cannot create a folder: {e}")))?;
-        Ok(Upload { dir, files: Vec::new(), taken: HashSet::new(), lang: None, as_of: None })
+        Ok(Upload { dir, slot, files: Vec::new(), taken: HashSet::new(), lang: None, as_of: None })
     }
 
     /// Reads a multipart form: every part with a file name is a file; `text` (or `paste`) is pasted
-    /// output; `lang` and `as_of` are parameters.
-    pub(crate) async fn from_multipart(mut multipart: Multipart) -> Result<Upload, UploadError> {
-        let mut upload = Upload::new()?;
+    /// output, stored as sent; `lang` and `as_of` are parameters.
+    pub(crate) async fn from_multipart(mut multipart: Multipart, budget: &Arc<Budget>) -> Result<Upload, UploadError> {
+        let mut upload = Upload::new(budget)?;
         let mut pasted = 0;
         while let Some(mut field) = multipart.next_field().await.map_err(|e| UploadError::Unreadable(e.body_text()))? {
             let name = field.name().unwrap_or_default().to_string();
@@ -89,21 +185,43 @@ impl Upload {
                     }
                     let mut file = upload.create(&file_name).await?;
                     while let Some(chunk) = first.take() {
-                        file.write_all(&chunk).await?;
+                        upload.store(&mut file, &chunk).await?;
                         first = field.chunk().await.map_err(|e| UploadError::Unreadable(e.body_text()))?;
                     }
                     file.flush().await?;
                 }
                 (None, "text" | "paste") => {
-                    let text = field.text().await.map_err(|e| UploadError::Unreadable(e.body_text()))?;
-                    if text.trim().is_empty() {
-                        continue;
+                    // Streamed like a file: pasted output can be as large as the upload limit,
+                    // and many readers may paste at once.
+                    let mut file = None;
+                    let (mut stored, mut any_text) = (0, false);
+                    while let Some(chunk) = field.chunk().await.map_err(|e| UploadError::Unreadable(e.body_text()))? {
+                        if chunk.is_empty() {
+                            continue;
+                        }
+                        if file.is_none() {
+                            let name = if pasted == 0 {
+                                "pasted.txt".to_string()
+                            } else {
+                                format!("pasted-{}.txt", pasted + 1)
+                            };
+                            file = Some(upload.create(&name).await?);
+                        }
+                        if let Some(file) = file.as_mut() {
+                            upload.store(file, &chunk).await?;
+                        }
+                        stored += chunk.len();
+                        any_text |= chunk.iter().any(|b| !b.is_ascii_whitespace());
                     }
-                    pasted += 1;
-                    let name = if pasted == 1 { "pasted.txt".to_string() } else { format!("pasted-{pasted}.txt") };
-                    let mut file = upload.create(&name).await?;
-                    file.write_all(text.as_bytes()).await?;
+                    let Some(mut file) = file else { continue };
                     file.flush().await?;
+                    drop(file);
+                    if any_text {
+                        pasted += 1;
+                    } else {
+                        // An empty text box (or only blanks) is no file at all.
+                        upload.discard_last(stored).await?;
+                    }
                 }
                 (None, "lang") => upload.lang = Some(small_field(field).await?),
                 (None, "as_of") => upload.as_of = Some(small_field(field).await?).filter(|s| !s.trim().is_empty()),
@@ -114,8 +232,8 @@ impl Upload {
     }
 
     /// Stores a raw request body as one file; its content says what it is.
-    pub(crate) async fn from_body(mut body: Body) -> Result<Upload, UploadError> {
-        let mut upload = Upload::new()?;
+    pub(crate) async fn from_body(mut body: Body, budget: &Arc<Budget>) -> Result<Upload, UploadError> {
+        let mut upload = Upload::new(budget)?;
         let mut file: Option<tokio::fs::File> = None;
         while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
             let frame = frame.map_err(|e| UploadError::Unreadable(e.to_string()))?;
@@ -127,13 +245,33 @@ impl Upload {
                 file = Some(upload.create("request-body").await?);
             }
             if let Some(file) = file.as_mut() {
-                file.write_all(data).await?;
+                upload.store(file, data).await?;
             }
         }
         if let Some(mut file) = file {
             file.flush().await?;
         }
         Ok(upload)
+    }
+
+    /// Writes `bytes` to `file` once the shared temporary space has room for them.
+    async fn store(&mut self, file: &mut tokio::fs::File, bytes: &[u8]) -> Result<(), UploadError> {
+        self.slot.reserve(bytes.len())?;
+        file.write_all(bytes).await?;
+        Ok(())
+    }
+
+    /// Deletes the file created last, and gives back the `bytes` it held.
+    async fn discard_last(&mut self, bytes: usize) -> Result<(), UploadError> {
+        if let Some(parts) = self.files.pop() {
+            let key = parts.join("/").to_lowercase();
+            self.taken.remove(&key);
+            let mut path = self.root();
+            path.extend(&parts);
+            tokio::fs::remove_file(&path).await?;
+        }
+        self.slot.release(bytes);
+        Ok(())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -253,9 +391,13 @@ mod tests {
         assert_eq!(sanitize("nul\0byte"), ["nulbyte"]);
     }
 
+    fn budget() -> Arc<Budget> {
+        Arc::new(Budget::new(2, 1024))
+    }
+
     #[tokio::test]
     async fn files_land_inside_and_the_folder_goes_with_the_upload() {
-        let mut upload = Upload::new().unwrap();
+        let mut upload = Upload::new(&budget()).unwrap();
         let dir = upload.dir.path().to_path_buf();
         upload.create("../../x.txt").await.unwrap();
         upload.create("x.txt").await.unwrap();
@@ -272,9 +414,24 @@ mod tests {
 
     #[tokio::test]
     async fn one_common_folder_is_scanned_like_the_command_line() {
-        let mut upload = Upload::new().unwrap();
+        let mut upload = Upload::new(&budget()).unwrap();
         upload.create("fleet/pc-a/Application.xml").await.unwrap();
         upload.create("fleet/pc-b/Application.xml").await.unwrap();
         assert_eq!(upload.scan_root(), upload.root().join("fleet"));
+    }
+
+    #[tokio::test]
+    async fn slots_and_space_are_shared_and_given_back() {
+        let budget = budget();
+        let mut a = Upload::new(&budget).unwrap();
+        let _b = Upload::new(&budget).unwrap();
+        assert_eq!(Upload::new(&budget).unwrap_err(), UploadError::Busy { slots: 2 });
+        let mut file = a.create("x.txt").await.unwrap();
+        a.store(&mut file, &[b'x'; 1000]).await.unwrap();
+        assert_eq!(a.store(&mut file, &[b'x'; 100]).await.unwrap_err(), UploadError::NoSpace { space: 1024 });
+        drop(file);
+        drop(a);
+        assert_eq!(budget.used.load(Ordering::Acquire), 0);
+        assert!(Upload::new(&budget).is_ok(), "the slot came back");
     }
 }

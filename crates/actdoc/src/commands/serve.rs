@@ -24,14 +24,24 @@ pub(crate) fn run(args: &ServeArgs, kb: &'static Kb, out: &Output) -> Result<Exi
         .listen
         .parse()
         .with_context(|| format!("--listen `{}`: expected IP:PORT, e.g. 127.0.0.1:8080", args.listen))?;
-    if !listen.ip().is_loopback() && args.token.is_none() && !args.no_auth {
+    let token = match &args.token_file {
+        Some(path) => Some(read_token_file(path)?),
+        None => args.token.clone(),
+    };
+    if !listen.ip().is_loopback() && token.is_none() && !args.no_auth {
         bail!(
-            "--listen {listen} is reachable from other machines: give --token TOKEN (or ACTDOC_TOKEN) so every request must \
-             carry it, or say --no-auth explicitly"
+            "--listen {listen} is reachable from other machines: give a token (ACTDOC_TOKEN or --token-file; --token \
+             shows in ps) so every request must carry it, or say --no-auth explicitly"
         );
     }
-    if args.token.as_deref().is_some_and(|t| t.len() < 16) {
-        bail!("--token is shorter than 16 characters; use a long random one (e.g. `openssl rand -hex 24`)");
+    if token.as_deref().is_some_and(|t| t.len() < 16) {
+        bail!("the token is shorter than 16 characters; use a long random one (e.g. `openssl rand -hex 24`)");
+    }
+    // clap reads ACTDOC_TOKEN into --token too; only a token typed on the command line is in `ps`.
+    if args.token.is_some() && args.token_file.is_none() && std::env::var_os("ACTDOC_TOKEN").is_none() {
+        eprintln!(
+            "actdoc serve: note: --token is visible to every user of this machine (ps); prefer ACTDOC_TOKEN or --token-file"
+        );
     }
     let allow_checks: Vec<String> = args
         .allow_checks
@@ -41,14 +51,27 @@ pub(crate) fn run(args: &ServeArgs, kb: &'static Kb, out: &Output) -> Result<Exi
         .filter(|s| !s.is_empty())
         .map(|s| s.trim_end_matches('.').to_ascii_lowercase())
         .collect();
+    let allowed_hosts: Vec<String> = args
+        .allow_host
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
     let checks: Option<Arc<dyn CheckRunner>> =
         (!allow_checks.is_empty()).then(|| Arc::new(ProbeRunner { kb, lang: out.lang }) as Arc<dyn CheckRunner>);
     let config = WebConfig {
-        token: args.token.clone(),
+        token,
+        allowed_hosts,
         upload_limit: args.upload_limit.saturating_mul(MIB),
         redact: args.redact,
         checks,
         allow_checks,
+        check_port: args.check_port,
+        cookie_secure: args.cookie_secure,
+        trust_proxy: args.trust_proxy,
+        max_connections: args.max_connections,
         ..WebConfig::default()
     };
 
@@ -78,6 +101,16 @@ pub(crate) fn run(args: &ServeArgs, kb: &'static Kb, out: &Output) -> Result<Exi
 }
 
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The token in `path`: its first line, without surrounding blanks.
+fn read_token_file(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("--token-file {}", path.display()))?;
+    let token = text.lines().next().unwrap_or_default().trim().to_string();
+    if token.is_empty() {
+        bail!("--token-file {}: the file is empty", path.display());
+    }
+    Ok(token)
+}
 
 /// Ctrl-C, or SIGTERM from a service manager.
 async fn shutdown_signal() {

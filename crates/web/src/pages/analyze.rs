@@ -8,7 +8,7 @@
 use actdoc_core::Lang;
 use actdoc_report::model::{CodeRef, Finding, KmsHost, Machine, MachineState, Severity, Warning};
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -18,9 +18,10 @@ use crate::analysis::{AnalyzeError, parse_as_of, run};
 use crate::config::MIB;
 use crate::html::{Section, code_href, error_page, layout, respond, rich};
 use crate::pages::Ctx;
-use crate::results::{Analysis, is_id};
+use crate::results::{Analysis, is_id, random_id};
+use crate::security::{SESSION_LIFETIME, session_cookie, session_of};
 use crate::text::{Text, fill, text};
-use crate::upload::{Upload, UploadError};
+use crate::upload::{RETRY_AFTER_BUSY, Upload, UploadError};
 
 /// Evidence shown per finding before the rest folds away.
 const OPEN_EVIDENCE: usize = 3;
@@ -82,13 +83,26 @@ fn refuse(app: &Shared, ctx: &Ctx, status: StatusCode, error: &str, warnings: &[
 pub(crate) async fn submit(State(app): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let ctx = Ctx::new(&app, &parts.uri, &parts.headers);
+    // The reader's session keeps their results apart from everyone else's; a first upload starts one.
+    let (session, new_session) = match session_of(&parts.headers) {
+        Some(session) => (Some(session.to_string()), false),
+        None => (random_id(), true),
+    };
+    let Some(session) = session else {
+        return refuse(&app, &ctx, StatusCode::INTERNAL_SERVER_ERROR, "no random source for a session", &[]);
+    };
     let t = text(ctx.lang);
     let form = match Multipart::from_request(Request::from_parts(parts, body), &app).await {
         Ok(form) => form,
         Err(e) => return refuse(&app, &ctx, StatusCode::BAD_REQUEST, &e.body_text(), &[]),
     };
-    let upload = match Upload::from_multipart(form).await {
+    let upload = match Upload::from_multipart(form, &app.uploads).await {
         Ok(upload) => upload,
+        Err(e) if e.is_busy() => {
+            let mut response = refuse(&app, &ctx, StatusCode::SERVICE_UNAVAILABLE, &e.to_string(), &[]);
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_BUSY));
+            return response;
+        }
         Err(e @ UploadError::Store(_)) => {
             return refuse(&app, &ctx, StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), &[]);
         }
@@ -121,11 +135,15 @@ pub(crate) async fn submit(State(app): State<Shared>, request: Request) -> Respo
     let (Some(en), Some(zh_cn)) = (reports.next(), reports.next()) else {
         return refuse(&app, &ctx, StatusCode::INTERNAL_SERVER_ERROR, "the analysis produced no report", &[]);
     };
-    match app.results.insert(Analysis::new(en, zh_cn)) {
-        // See Other: the browser fetches the result with GET, so a reload does not post again.
-        Some(id) => Redirect::to(&format!("/analyze/{id}?lang={}", lang.tag())).into_response(),
-        None => refuse(&app, &ctx, StatusCode::INTERNAL_SERVER_ERROR, "no random source for a result id", &[]),
+    let Some(id) = app.results.insert(&session, Analysis::new(en, zh_cn)) else {
+        return refuse(&app, &ctx, StatusCode::INTERNAL_SERVER_ERROR, "no random source for a result id", &[]);
+    };
+    // See Other: the browser fetches the result with GET, so a reload does not post again.
+    let mut response = Redirect::to(&format!("/analyze/{id}?lang={}", lang.tag())).into_response();
+    if new_session && let Some(cookie) = session_cookie(&app, &ctx.headers, &session, SESSION_LIFETIME) {
+        response.headers_mut().append(SET_COOKIE, cookie);
     }
+    response
 }
 
 /// The stored analysis `id`, if it is still there.

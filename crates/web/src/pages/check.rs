@@ -5,14 +5,15 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Shared;
-use crate::api::not_allowed_message;
+use crate::api::{CheckFailure, not_allowed_message, run_check};
 use crate::checks::{Refusal, TIMEOUT_MS};
 use crate::config::CheckRequest;
 use crate::html::{Section, code_href, layout, respond, rich};
@@ -44,8 +45,8 @@ fn form_markup(app: &Shared, t: &Text, form: &CheckForm, error: Option<&str>) ->
         form.stack.check action="/check" method="post" {
             label for="domains" { (t.domains_label) }
             input #domains type="text" name="domains" value=(form.domains) placeholder="contoso.com" autocomplete="off" spellcheck="false";
-            label for="kms" { (t.kms_label) }
-            input #kms type="text" name="kms" value=(form.kms) placeholder="kms01.contoso.com:1688" autocomplete="off" spellcheck="false";
+            label for="kms" { (fill(t.kms_label, app.allow.port())) }
+            input #kms type="text" name="kms" value=(form.kms) placeholder="kms01.contoso.com" autocomplete="off" spellcheck="false";
             label for="timeout_ms" { (t.timeout_label) }
             input #timeout_ms type="number" name="timeout_ms" value=(timeout) min=(TIMEOUT_MS.start()) max=(TIMEOUT_MS.end()) step="100";
             div { button type="submit" { (t.check_button) } }
@@ -61,7 +62,7 @@ pub(crate) async fn form(State(app): State<Shared>, ctx: Ctx) -> Response {
 
 pub(crate) async fn submit(State(app): State<Shared>, ctx: Ctx, Form(form): Form<CheckForm>) -> Response {
     let t = text(ctx.lang);
-    let Some(runner) = app.config.checks.clone() else {
+    if app.config.checks.is_none() {
         return crate::error::for_request(
             &app,
             &ctx.uri,
@@ -70,30 +71,41 @@ pub(crate) async fn submit(State(app): State<Shared>, ctx: Ctx, Form(form): Form
             t.not_found,
             t.not_found_hint,
         );
-    };
+    }
     let timeout_ms = form.timeout_ms.trim();
     let request = CheckRequest {
         domains: names(&form.domains),
         kms: names(&form.kms),
         timeout_ms: if timeout_ms.is_empty() { 3000 } else { timeout_ms.parse().unwrap_or(0) },
     };
-    if let Err(refusal) = app.allow.vet(&request) {
-        let (status, message) = match &refusal {
-            Refusal::NotAllowed { host } => (StatusCode::FORBIDDEN, not_allowed_message(&app, host)),
-            Refusal::Invalid { message, .. } => (StatusCode::BAD_REQUEST, message.clone()),
-        };
-        let body = form_markup(&app, t, &form, Some(&message));
-        return respond(status, layout(&ctx.frame(t.check_title, Section::Check), &body));
-    }
-    let result = runner.run(request).await;
-    let body = html! {
-        (form_markup(&app, t, &form, None))
-        section.check-result {
-            h2 { (t.check_result) }
-            (result_markup(t, &result))
+    let (status, message, retry) = match run_check(&app, &request).await {
+        Ok(result) => {
+            let body = html! {
+                (form_markup(&app, t, &form, None))
+                section.check-result {
+                    h2 { (t.check_result) }
+                    (result_markup(t, &result))
+                }
+            };
+            return respond(StatusCode::OK, layout(&ctx.frame(t.check_title, Section::Check), &body));
+        }
+        Err(CheckFailure::Refused(Refusal::NotAllowed { host, message })) => {
+            (StatusCode::FORBIDDEN, message.unwrap_or_else(|| not_allowed_message(&app, &host)), None)
+        }
+        Err(CheckFailure::Refused(Refusal::Invalid { message, .. }) | CheckFailure::Runner(message)) => {
+            (StatusCode::BAD_REQUEST, message, None)
+        }
+        Err(CheckFailure::Limited(wait)) => {
+            let seconds = crate::throttle::retry_after(wait);
+            (StatusCode::TOO_MANY_REQUESTS, fill(t.checks_limited, seconds), Some(seconds))
         }
     };
-    respond(StatusCode::OK, layout(&ctx.frame(t.check_title, Section::Check), &body))
+    let body = form_markup(&app, t, &form, Some(&message));
+    let mut response = respond(status, layout(&ctx.frame(t.check_title, Section::Check), &body));
+    if let Some(seconds) = retry {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// The checks of `actdoc check --json` as rows; anything else is shown as JSON only.

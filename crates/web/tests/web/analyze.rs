@@ -300,3 +300,112 @@ async fn redaction_hides_names_hosts_domains_and_cmids_everywhere() {
     let form = get(&app, "/analyze").await;
     assert!(form.body.contains("pseudonyms"), "the form says names are hidden");
 }
+
+/// Posts the upload form with `cookie` (if any): the answer, and the session cookie it set.
+async fn post_form_as(app: &axum::Router, cookie: Option<&str>, text: &str) -> crate::support::Answer {
+    let (content_type, body) = crate::support::multipart(&[("text", None, text.as_bytes())]);
+    let mut request = Request::post("/analyze").header("content-type", content_type);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(app, request.body(Body::from(body)).unwrap()).await
+}
+
+#[tokio::test]
+async fn one_sessions_uploads_do_not_evict_anothers_result() {
+    let app = app();
+    let text = "Name: Windows(R), Enterprise edition\r\nLicense Status: Licensed\r\n";
+    let mine = post_form_as(&app, None, text).await;
+    assert_eq!(mine.status, StatusCode::SEE_OTHER, "{}", mine.body);
+    let my_result = mine.location().to_string();
+    let my_cookie = mine.header("set-cookie").split(';').next().unwrap().to_string();
+    assert!(my_cookie.starts_with("session="), "{my_cookie}");
+    // Someone else uploads more than any one session may keep.
+    let first = post_form_as(&app, None, text).await;
+    let theirs = first.header("set-cookie").split(';').next().unwrap().to_string();
+    assert_ne!(theirs, my_cookie);
+    let mut their_results = vec![first.location().to_string()];
+    for _ in 0..40 {
+        let answer = post_form_as(&app, Some(&theirs), text).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        assert!(answer.header("set-cookie").is_empty(), "the session is kept, not replaced");
+        their_results.push(answer.location().to_string());
+    }
+    assert_eq!(get(&app, &my_result).await.status, StatusCode::OK, "my result was evicted by another session");
+    // Their own oldest results made room for their newest.
+    assert_eq!(get(&app, &their_results[0]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, their_results.last().unwrap()).await.status, StatusCode::OK);
+    // Uploading again in my session keeps my earlier result too.
+    let again = post_form_as(&app, Some(&my_cookie), text).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(get(&app, &my_result).await.status, StatusCode::OK);
+}
+
+/// A body whose bytes come from a channel: an upload still in progress.
+struct Channel(tokio::sync::mpsc::Receiver<axum::body::Bytes>);
+
+impl http_body::Body for Channel {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<axum::body::Bytes>, std::io::Error>>> {
+        self.0.poll_recv(cx).map(|chunk| chunk.map(|c| Ok(http_body::Frame::data(c))))
+    }
+}
+
+#[tokio::test]
+async fn a_pasted_text_is_streamed_to_disk_within_the_temporary_space() {
+    let app = router(WebConfig { temp_space: actdoc_web::MIB, ..WebConfig::default() });
+    let line = "License Status: Licensed\r\n";
+    let big = line.repeat(2 * actdoc_web::MIB / line.len());
+    for (what, parts) in [
+        ("text", vec![("text", None, big.as_bytes())]),
+        ("file", vec![("files", Some("slmgr.txt"), big.as_bytes())]),
+        ("texts", vec![("text", None, &big.as_bytes()[..600 * 1024]), ("text", None, &big.as_bytes()[..600 * 1024])]),
+    ] {
+        let answer = post_multipart(&app, "/api/v1/analyze", &parts).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {}", answer.body);
+        assert!(answer.json()["error"].as_str().unwrap().contains("temporary space"), "{what}: {}", answer.body);
+        assert!(!answer.header("retry-after").is_empty());
+    }
+    // What fits is read as usual, and what the refused uploads held was given back.
+    let fits = post_multipart(&app, "/api/v1/analyze", &[("text", None, &big.as_bytes()[..512 * 1024])]).await;
+    assert_eq!(fits.status, StatusCode::OK, "{}", fits.body);
+    assert_eq!(fits.json()["sources"][0]["path"], json!("pasted.txt"));
+}
+
+#[tokio::test]
+async fn uploads_beyond_the_concurrent_limit_are_refused_until_one_ends() {
+    let app = router(WebConfig { concurrent_uploads: 1, ..WebConfig::default() });
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(axum::body::Bytes::from_static(b"License Status: Licensed\r\n")).await.unwrap();
+    let slow = tokio::spawn({
+        let app = app.clone();
+        async move { send(&app, Request::post("/api/v1/analyze").body(Body::new(Channel(rx))).unwrap()).await }
+    });
+    // The first upload holds the only slot while its body is still coming; this test's runtime
+    // has one thread, so the spawned request starts (and takes the slot) while this one sleeps.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut refused = None;
+    for _ in 0..200 {
+        let answer =
+            send(&app, Request::post("/api/v1/analyze").body(Body::from("License Status: Licensed")).unwrap()).await;
+        if answer.status == StatusCode::SERVICE_UNAVAILABLE {
+            refused = Some(answer);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refused = refused.expect("a second upload was let in while the first was still arriving");
+    assert!(refused.json()["error"].as_str().unwrap().contains("uploads"), "{}", refused.body);
+    assert!(!refused.header("retry-after").is_empty());
+    drop(tx);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(60), slow).await.unwrap().unwrap();
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let after =
+        send(&app, Request::post("/api/v1/analyze").body(Body::from("License Status: Licensed")).unwrap()).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+}

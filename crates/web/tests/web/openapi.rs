@@ -38,37 +38,45 @@ fn types(schema: &Value) -> BTreeSet<String> {
 }
 
 /// Asserts that `value` is what `schema` describes: the same object keys, the right types and
-/// nullability, recursively.
+/// nullability, recursively; with `oneOf`/`anyOf`, at least one variant.
 fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) {
+    if let Err(why) = check(doc, schema, value, at) {
+        panic!("{why}");
+    }
+}
+
+fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     let schema = resolve(doc, schema);
     for key in ["oneOf", "anyOf"] {
         if let Some(variants) = schema.get(key).and_then(Value::as_array) {
-            let nullable = variants.iter().any(|v| types(v).contains("null"));
-            if value.is_null() {
-                assert!(nullable, "{at}: null where the schema does not allow it");
-                return;
+            let mut why = Vec::new();
+            for variant in variants {
+                match check(doc, variant, value, at) {
+                    Ok(()) => return Ok(()),
+                    Err(e) => why.push(e),
+                }
             }
-            let variant = variants.iter().find(|v| !types(v).contains("null") || types(v).len() > 1).unwrap();
-            return conforms(doc, variant, value, at);
+            return Err(format!("{at}: no variant of {key} matches: {}", why.join("; ")));
         }
     }
     let allowed = types(schema);
+    let ensure =
+        |ok: bool, what: &str| if ok { Ok(()) } else { Err(format!("{at}: {what} but the schema says {allowed:?}")) };
     match value {
-        Value::Null => assert!(allowed.contains("null"), "{at}: null but the schema says {allowed:?}"),
-        Value::Bool(_) => assert!(allowed.contains("boolean"), "{at}: bool but {allowed:?}"),
-        Value::Number(_) => {
-            assert!(allowed.contains("integer") || allowed.contains("number"), "{at}: number but {allowed:?}");
-        }
-        Value::String(_) => assert!(allowed.contains("string"), "{at}: string but {allowed:?}"),
+        Value::Null => ensure(allowed.contains("null"), "null"),
+        Value::Bool(_) => ensure(allowed.contains("boolean"), "bool"),
+        Value::Number(_) => ensure(allowed.contains("integer") || allowed.contains("number"), "number"),
+        Value::String(_) => ensure(allowed.contains("string"), "string"),
         Value::Array(items) => {
-            assert!(allowed.contains("array"), "{at}: array but {allowed:?}");
+            ensure(allowed.contains("array"), "array")?;
             for (i, item) in items.iter().enumerate().take(5) {
-                conforms(doc, &schema["items"], item, &format!("{at}[{i}]"));
+                check(doc, &schema["items"], item, &format!("{at}[{i}]"))?;
             }
+            Ok(())
         }
         Value::Object(fields) => {
             let properties =
-                schema["properties"].as_object().unwrap_or_else(|| panic!("{at}: no properties in {schema}"));
+                schema["properties"].as_object().ok_or_else(|| format!("{at}: no properties in {schema}"))?;
             let documented: BTreeSet<&String> = properties.keys().collect();
             let given: BTreeSet<&String> = fields.keys().collect();
             let optional: BTreeSet<&String> = documented
@@ -76,16 +84,18 @@ fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) {
                 .copied()
                 .filter(|k| !schema["required"].as_array().is_some_and(|r| r.iter().any(|x| x == *k)))
                 .collect();
-            assert!(
-                given.is_subset(&documented),
-                "{at}: undocumented fields {:?}",
-                given.difference(&documented).collect::<Vec<_>>()
-            );
-            let missing: Vec<_> = documented.difference(&given).filter(|k| !optional.contains(*k)).collect();
-            assert!(missing.is_empty(), "{at}: documented but never sent: {missing:?}");
-            for (key, field) in fields {
-                conforms(doc, &properties[key], field, &format!("{at}.{key}"));
+            let undocumented: Vec<_> = given.difference(&documented).collect();
+            if !undocumented.is_empty() {
+                return Err(format!("{at}: undocumented fields {undocumented:?}"));
             }
+            let missing: Vec<_> = documented.difference(&given).filter(|k| !optional.contains(*k)).collect();
+            if !missing.is_empty() {
+                return Err(format!("{at}: documented but never sent: {missing:?}"));
+            }
+            for (key, field) in fields {
+                check(doc, &properties[key], field, &format!("{at}.{key}"))?;
+            }
+            Ok(())
         }
     }
 }
@@ -168,4 +178,73 @@ async fn the_schemas_match_real_answers() {
     conforms(&doc, response_schema(&doc, "/api/v1/analyze", "post", "200"), &report.json(), "report");
     let unreadable = post_multipart(&app, "/api/v1/analyze", &[("files", Some("x.txt"), b"words")]).await;
     conforms(&doc, response_schema(&doc, "/api/v1/analyze", "post", "422"), &unreadable.json(), "422");
+}
+
+#[tokio::test]
+async fn the_schemas_document_the_401_and_every_shape_of_the_explain_400() {
+    // `document` signs in with the token `t`.
+    let locked = router(WebConfig { token: Some("t".into()), ..WebConfig::default() });
+    let doc = document(WebConfig { token: Some("t".into()), ..WebConfig::default() }).await;
+    for (path, method, uri) in [
+        ("/api/v1/codes/{code}", "get", "/api/v1/codes/1722"),
+        ("/api/v1/explain", "get", "/api/v1/explain?q=1722"),
+        ("/api/v1/search", "get", "/api/v1/search?q=kms"),
+    ] {
+        let answer = get(&locked, uri).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        conforms(&doc, response_schema(&doc, path, method, "401"), &answer.json(), &format!("401 {uri}"));
+    }
+    let analyze = crate::support::send(
+        &locked,
+        axum::http::Request::post("/api/v1/analyze").body(axum::body::Body::from("x")).unwrap(),
+    )
+    .await;
+    assert_eq!(analyze.status, StatusCode::UNAUTHORIZED);
+    conforms(&doc, response_schema(&doc, "/api/v1/analyze", "post", "401"), &analyze.json(), "401 analyze");
+    assert!(doc.pointer("/paths/~1api~1v1~1health/get/responses/401").is_none(), "health needs no token");
+
+    let doc = document(WebConfig::default()).await;
+    let app = app();
+    for uri in ["/api/v1/explain?q=nothing%20here", "/api/v1/explain", "/api/v1/explain?q=1722&lang=klingon"] {
+        let answer = get(&app, uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+        conforms(&doc, response_schema(&doc, "/api/v1/explain", "get", "400"), &answer.json(), uri);
+    }
+    let bad_lang = get(&app, "/api/v1/search?q=kms&lang=klingon").await;
+    conforms(&doc, response_schema(&doc, "/api/v1/search", "get", "400"), &bad_lang.json(), "search lang");
+}
+
+#[tokio::test]
+async fn what_the_schema_allows_is_accepted() {
+    let doc = document(WebConfig::default()).await;
+    let params = doc["paths"]["/api/v1/search"]["get"]["parameters"].as_array().unwrap();
+    let limit = params.iter().find(|p| p["name"] == json!("limit")).unwrap();
+    let (low, high) = (limit["schema"]["minimum"].as_u64().unwrap(), limit["schema"]["maximum"].as_u64().unwrap());
+    let app = app();
+    for n in [low, high] {
+        assert_eq!(get(&app, &format!("/api/v1/search?q=kms&limit={n}")).await.status, StatusCode::OK, "limit={n}");
+    }
+    for n in [low - 1, high + 1] {
+        assert_eq!(get(&app, &format!("/api/v1/search?q=kms&limit={n}")).await.status, StatusCode::BAD_REQUEST);
+    }
+    for name in ["/api/v1/codes/{code}", "/api/v1/explain", "/api/v1/search"] {
+        let params = doc["paths"][name]["get"]["parameters"].as_array().unwrap();
+        let lang = params.iter().find(|p| p["name"] == json!("lang")).unwrap();
+        let values: Vec<&str> = lang["schema"]["enum"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(values.contains(&"en") && values.contains(&"zh-CN"), "{name}: {lang}");
+        for value in values {
+            let uri = format!("{}?q=1722&lang={value}", name.replace("{code}", "1722"));
+            assert_eq!(get(&app, &uri).await.status, StatusCode::OK, "{uri}");
+        }
+    }
+    let checks = document(WebConfig {
+        checks: Some(Arc::new(Nothing)),
+        allow_checks: vec!["contoso.test".into()],
+        ..WebConfig::default()
+    })
+    .await;
+    let timeout = &checks["components"]["schemas"]["CheckRequest"]["properties"]["timeout_ms"];
+    assert_eq!((timeout["minimum"].as_u64(), timeout["maximum"].as_u64()), (Some(100), Some(30_000)), "{timeout}");
+    let kms = &checks["components"]["schemas"]["CheckRequest"]["properties"]["kms"];
+    assert!(kms["description"].as_str().unwrap().contains("1688"), "{kms}");
 }

@@ -217,3 +217,24 @@ async fn unknown_pages_are_404_pages_with_a_way_back() {
     assert_eq!(answer.header("content-type"), "text/html; charset=utf-8");
     assert!(answer.body.contains("页面不存在") && answer.body.contains("action=\"/search\""));
 }
+
+#[tokio::test]
+async fn the_language_switch_of_a_double_slash_path_stays_on_site() {
+    let app = app();
+    for path in [
+        "//evil.example/x",
+        "///evil.example/x",
+        "//evil.example/x?lang=en",
+        "/./evil.example/x//y",
+        "/%2F/evil.example",
+    ] {
+        let answer = get(&app, path).await;
+        let html = &answer.body;
+        for outside in ["href=\"//", "href=\"/\\", "href=\"http"] {
+            assert!(!html.contains(outside), "{path}: a link off the site ({outside}): {html}");
+        }
+        assert!(html.contains("?lang=zh-CN\""), "{path}: the switch is still there");
+    }
+    let answer = get(&app, "//evil.example/x?q=1").await;
+    assert!(answer.body.contains("href=\"/evil.example/x?q=1&amp;lang=zh-CN\""), "{}", answer.body);
+}

@@ -239,3 +239,164 @@ async fn another_sites_form_post_is_refused() {
         assert_ne!(answer.status, StatusCode::FORBIDDEN, "{headers:?}");
     }
 }
+
+#[tokio::test]
+async fn dns_rebinding_a_foreign_host_is_421_without_a_token() {
+    let app = app();
+    // A page on evil.example whose name now resolves to 127.0.0.1 sends its own name as Host.
+    for host in ["evil.example", "evil.example:8080", "127.0.0.1.evil.example:8080", "localhost.evil.example"] {
+        let answer = get_with(&app, "/api/v1/codes/1722", &[("host", host)]).await;
+        assert_eq!(answer.status, StatusCode::MISDIRECTED_REQUEST, "Host: {host}");
+        assert!(answer.json()["error"].as_str().unwrap().contains("127.0.0.1"), "says which names it answers to");
+        assert_secure(&answer, "421");
+        let page = get_with(&app, "/analyze", &[("host", host)]).await;
+        assert_eq!(page.status, StatusCode::MISDIRECTED_REQUEST, "page, Host: {host}");
+    }
+    let cross = send(
+        &app,
+        Request::post("/api/v1/analyze").header("host", "evil.example:8080").body(Body::from("Name: Windows")).unwrap(),
+    )
+    .await;
+    assert_eq!(cross.status, StatusCode::MISDIRECTED_REQUEST, "uploads too");
+    for host in ["127.0.0.1:8080", "localhost:8080", "LOCALHOST:8080", "[::1]:8080", "127.0.0.1", "localhost"] {
+        let answer = get_with(&app, "/api/v1/codes/1722", &[("host", host)]).await;
+        assert_eq!(answer.status, StatusCode::OK, "Host: {host}");
+    }
+    // With a token the token is the defence, and any name may reach the server (a LAN name).
+    let locked = router(WebConfig { token: Some("s3cret".into()), ..WebConfig::default() });
+    let answer =
+        get_with(&locked, "/api/v1/codes/1722", &[("host", "kmsdoc.corp:8080"), ("authorization", "Bearer s3cret")])
+            .await;
+    assert_eq!(answer.status, StatusCode::OK);
+}
+
+/// A login form post, as the sign-in page sends it.
+fn login(token: &str, next: &str) -> Request<Body> {
+    Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!("token={token}&next={next}")))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_next_with_control_or_space_characters_goes_home() {
+    let locked = router(WebConfig { token: Some("s3cret-s3cret-s3cret".into()), ..WebConfig::default() });
+    for next in
+        ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%20%2Fevil.example", "%2F%0B%2Fx", "%2F%E3%80%80%2Fx"]
+    {
+        let answer = send(&locked, login("s3cret-s3cret-s3cret", next)).await;
+        assert_eq!((answer.status, answer.location()), (StatusCode::SEE_OTHER, "/"), "next={next}");
+    }
+    let fine = send(&locked, login("s3cret-s3cret-s3cret", "%2Fcodes%2F1722%3Flang%3Dzh-CN")).await;
+    assert_eq!(fine.location(), "/codes/1722?lang=zh-CN");
+    let chinese = send(&locked, login("s3cret-s3cret-s3cret", "%2Fsearch%3Fq%3D%E6%97%B6%E9%97%B4")).await;
+    assert_eq!(chinese.location(), "/search?q=%E6%97%B6%E9%97%B4", "non-ASCII is sent percent-encoded");
+}
+
+#[tokio::test]
+async fn login_with_cr_lf_in_next_still_signs_in() {
+    let locked = router(WebConfig { token: Some("s3cret-s3cret-s3cret".into()), ..WebConfig::default() });
+    let answer = send(&locked, login("s3cret-s3cret-s3cret", "%2Fa%0D%0ASet-Cookie%3A%20x%3Dy")).await;
+    assert_eq!((answer.status, answer.location()), (StatusCode::SEE_OTHER, "/"));
+    assert!(answer.header("set-cookie").contains("HttpOnly"), "signed in: {:?}", answer.headers);
+}
+
+#[tokio::test]
+async fn login_guesses_are_throttled() {
+    let token = "s3cret-s3cret-s3cret";
+    let locked = router(WebConfig { token: Some(token.into()), ..WebConfig::default() });
+    let mut refused = 0;
+    for i in 0..50 {
+        let answer = send(&locked, login(&format!("guess-{i}"), "%2F")).await;
+        assert!(matches!(answer.status, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS));
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+            assert!(answer.header("retry-after").parse::<u64>().is_ok_and(|s| s > 0), "says when to try again");
+        }
+    }
+    assert!(refused >= 30, "only {refused} of 50 wrong guesses were throttled");
+    // Guessing through the API's bearer header is throttled the same way.
+    let api = get_with(&locked, "/api/v1/codes/1722", &[("authorization", "Bearer guess")]).await;
+    assert_eq!(api.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(api.json()["error"].is_string());
+}
+
+#[tokio::test]
+async fn the_login_cookie_holds_a_random_session_not_the_token() {
+    let token = "s3cret-s3cret-s3cret";
+    let locked = router(WebConfig { token: Some(token.into()), ..WebConfig::default() });
+    let first = send(&locked, login(token, "%2F")).await;
+    let second = send(&locked, login(token, "%2F")).await;
+    let pair = |a: &Answer| a.header("set-cookie").split(';').next().unwrap().to_string();
+    let (one, two) = (pair(&first), pair(&second));
+    for cookie in [&one, &two] {
+        assert!(!cookie.contains(token) && !cookie.contains("s3cret"), "the cookie holds the token: {cookie}");
+        let value = cookie.split_once('=').unwrap().1;
+        assert!(value.len() >= 32, "a long random value: {cookie}");
+    }
+    assert_ne!(one, two, "each sign-in gets its own session");
+    assert_eq!(get_with(&locked, "/codes/1722", &[("cookie", &one)]).await.status, StatusCode::OK);
+    // Signing out ends that session on the server, not only in the browser.
+    let out = send(&locked, Request::post("/logout").header("cookie", &one).body(Body::empty()).unwrap()).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(get_with(&locked, "/codes/1722", &[("cookie", &one)]).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get_with(&locked, "/codes/1722", &[("cookie", &two)]).await.status, StatusCode::OK);
+    // The token itself in the cookie is no way in.
+    let forged = format!("session={token}");
+    assert_eq!(get_with(&locked, "/codes/1722", &[("cookie", &forged)]).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_with_cookie_secure_or_a_trusted_proxy_saying_https() {
+    let token = "s3cret-s3cret-s3cret";
+    let signed_in = |app: axum::Router, headers: Vec<(&'static str, &'static str)>| async move {
+        let mut request = Request::post("/login").header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        send(&app, request.body(Body::from(format!("token={token}&next=%2F"))).unwrap()).await
+    };
+    let plain = router(WebConfig { token: Some(token.into()), ..WebConfig::default() });
+    let answer = signed_in(plain.clone(), vec![("x-forwarded-proto", "https")]).await;
+    assert!(!answer.header("set-cookie").contains("Secure"), "an untrusted header is ignored");
+
+    let secure = router(WebConfig { token: Some(token.into()), cookie_secure: true, ..WebConfig::default() });
+    let answer = signed_in(secure, vec![]).await;
+    assert!(answer.header("set-cookie").contains("; Secure"), "{}", answer.header("set-cookie"));
+
+    let proxied = router(WebConfig { token: Some(token.into()), trust_proxy: true, ..WebConfig::default() });
+    for (name, value) in [("x-forwarded-proto", "https"), ("forwarded", "for=10.0.0.1;proto=https")] {
+        let answer = signed_in(proxied.clone(), vec![(name, value)]).await;
+        assert!(answer.header("set-cookie").contains("; Secure"), "{name}: {value}");
+    }
+    let answer = signed_in(proxied, vec![("x-forwarded-proto", "http")]).await;
+    assert!(!answer.header("set-cookie").contains("Secure"));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_guesses_count_per_forwarded_client() {
+    let token = "s3cret-s3cret-s3cret";
+    let proxied = router(WebConfig { token: Some(token.into()), trust_proxy: true, ..WebConfig::default() });
+    let guess = |from: &'static str| {
+        Request::get("/api/v1/codes/1722")
+            .header("authorization", "Bearer guess")
+            .header("x-forwarded-for", from)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for _ in 0..20 {
+        send(&proxied, guess("203.0.113.9, 10.0.0.7")).await;
+    }
+    assert_eq!(send(&proxied, guess("203.0.113.9, 10.0.0.7")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy still signs in; the client's own first entry changes nothing.
+    let other = send(
+        &proxied,
+        Request::get("/api/v1/codes/1722")
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-forwarded-for", "10.0.0.7, 10.0.0.8")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::OK);
+}
