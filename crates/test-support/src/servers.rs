@@ -170,7 +170,8 @@ fn libfaketime() -> PathBuf {
         .iter()
         .map(|dir| Path::new(dir).join("libfaketime.so.1"))
         .find(|p| p.is_file());
-    found.unwrap_or_else(|| panic!("libfaketime is not installed; run scripts/test, which installs what the tests need"))
+    found
+        .unwrap_or_else(|| panic!("libfaketime is not installed; run scripts/test, which installs what the tests need"))
 }
 
 fn wait_for_ntp(addr: SocketAddr) {
