@@ -111,11 +111,14 @@ fn json_contract_fields_are_all_present() {
         "likely_code",
         "message",
         "message_variants",
+        "message_variants_translated",
         "activation_types",
         "cause",
         "resolution",
         "decoded",
         "readings",
+        "name_of",
+        "sources",
     ] {
         assert!(e.contains_key(key), "missing {key}");
     }

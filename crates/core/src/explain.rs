@@ -20,6 +20,8 @@ pub struct Explanation {
     pub name_official: bool,
     /// Which table the generated name came from (how the value reads), or null when none names it.
     pub name_source: Option<NameSource>,
+    /// The value an SDK header defines `name` for, when that is not `code`.
+    pub name_of: Option<String>,
     pub aliases: Vec<String>,
     pub curated: bool,
     /// Whether the source article lists the code.
@@ -30,6 +32,9 @@ pub struct Explanation {
     /// Language of `message`: uncurated SDK messages exist in English only.
     pub message_lang: Option<Lang>,
     pub message_variants: Vec<String>,
+    /// One flag per entry of `message_variants`: true when that wording is our translation, not
+    /// text seen printed by Windows, slmgr or a Microsoft page.
+    pub message_variants_translated: Vec<bool>,
     /// Labels as the article's table writes them, in `lang`.
     pub activation_types: Vec<String>,
     /// Stable identifiers of the same (`kms-client`).
@@ -41,6 +46,8 @@ pub struct Explanation {
     pub note: Option<String>,
     pub related: Vec<String>,
     pub checked_by: Vec<String>,
+    /// The pages the curated facts come from: title, then repository and path or KB number.
+    pub sources: Vec<String>,
     pub decoded: Decoded,
     pub readings: Vec<ReadingOut>,
     pub lang: Lang,
@@ -109,6 +116,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         name: table_names.map(|n| n.primary().to_string()),
         name_official: table_names.is_some(),
         name_source: table_names.map(|n| n.source),
+        name_of: None,
         aliases: table_names.map(|n| n.aliases().into_iter().map(String::from).collect()).unwrap_or_default(),
         curated: false,
         seed: false,
@@ -116,6 +124,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         message: names::sl_message(top).map(String::from),
         message_lang: names::sl_message(top).map(|_| Lang::En),
         message_variants: Vec::new(),
+        message_variants_translated: Vec::new(),
         activation_types: Vec::new(),
         activation_type_ids: Vec::new(),
         cause: None,
@@ -124,6 +133,7 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         note: None,
         related: Vec::new(),
         checked_by: Vec::new(),
+        sources: Vec::new(),
         decoded: Decoded::of(top),
         readings: readings_out,
         lang,
@@ -141,7 +151,10 @@ fn build(input: &str, offset: Option<usize>, readings: &[Reading], kb: &Kb, lang
         explanation.likely_code.clone_from(&entry.likely_code);
         explanation.message = Some(entry.message.get(lang).clone());
         explanation.message_lang = Some(lang);
-        explanation.message_variants.clone_from(entry.message_variants.get(lang));
+        (explanation.message_variants, explanation.message_variants_translated) =
+            entry.variants(lang).map(|(text, translated)| (text.to_string(), translated)).unzip();
+        explanation.name_of.clone_from(&entry.name_of);
+        explanation.sources.clone_from(&entry.sources);
         explanation.activation_types = entry.activation_types.iter().map(|t| t.label(lang).to_string()).collect();
         explanation.activation_type_ids = entry.activation_types.iter().map(|t| t.id()).collect();
         explanation.cause = Some(entry.cause.get(lang).clone());

@@ -190,6 +190,9 @@ pub(crate) struct ExplanationDoc {
     name_official: bool,
     /// `hresult`, `win32` or `ntstatus`: which table names the value.
     name_source: Option<String>,
+    /// The value an SDK header defines `name` for, when that is not `code` (0xC004F065 carries
+    /// the symbol of 0x4004F065).
+    name_of: Option<String>,
     aliases: Vec<String>,
     /// Whether the knowledge base has an entry.
     curated: bool,
@@ -201,6 +204,9 @@ pub(crate) struct ExplanationDoc {
     /// `en` or `zh-CN`: uncurated SDK messages exist in English only.
     message_lang: Option<String>,
     message_variants: Vec<String>,
+    /// One per entry of `message_variants`: true when that wording is our translation, not text
+    /// seen printed by Windows, slmgr or a Microsoft page.
+    message_variants_translated: Vec<bool>,
     /// Labels as the article's table writes them (`KMS client`, `KMS 客户端`).
     activation_types: Vec<String>,
     /// `mak`, `kms`, `kms-client`, `kms-host`, `ad-based`, `retail`.
@@ -216,6 +222,8 @@ pub(crate) struct ExplanationDoc {
     related: Vec<String>,
     /// `actdoc` commands that confirm the cause (`check`, `scan`).
     checked_by: Vec<String>,
+    /// Where the curated facts come from: a title, then a repository and path or a KB number.
+    sources: Vec<String>,
     decoded: DecodedDoc,
     /// Every way to read the input, best first.
     readings: Vec<ReadingDoc>,

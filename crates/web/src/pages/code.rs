@@ -66,6 +66,9 @@ fn one(app: &Shared, ctx: &Ctx, e: &Explanation) -> Response {
                         span.mono { (name) }
                         @if !e.name_official { " " span.badge.muted title=(t.descriptive_name) { (t.descriptive_name) } }
                     }
+                    @if let Some(owner) = &e.name_of {
+                        p.sub { (fill(t.symbol_of, owner)) }
+                    }
                 }
                 None => p.name.none { (t.unnamed) }
             }
@@ -105,7 +108,16 @@ fn one(app: &Shared, ctx: &Ctx, e: &Explanation) -> Response {
                 @if !e.message_variants.is_empty() {
                     details {
                         summary { (t.other_wordings) " (" (e.message_variants.len()) ")" }
-                        ul { @for v in &e.message_variants { li { (v) } } }
+                        ul {
+                            @for (i, v) in e.message_variants.iter().enumerate() {
+                                li {
+                                    (v)
+                                    @if e.message_variants_translated.get(i).copied().unwrap_or(false) {
+                                        " " span.badge.muted { (t.our_translation) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -136,6 +148,12 @@ fn one(app: &Shared, ctx: &Ctx, e: &Explanation) -> Response {
             section #related {
                 h2 { (t.related) }
                 ul.related { @for code in &e.related { li { (related(app, code, ctx.lang)) } } }
+            }
+        }
+        @if !e.sources.is_empty() {
+            section #sources {
+                h2 { (t.sources) }
+                ul.sources { @for source in &e.sources { li { (source) } } }
             }
         }
         section #structure {

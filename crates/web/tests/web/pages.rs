@@ -69,6 +69,25 @@ async fn a_code_page_has_everything_explain_prints() {
 }
 
 #[tokio::test]
+async fn a_code_page_names_its_sources_whose_symbol_it_borrows_and_which_wordings_we_translated() {
+    let app = app();
+    let borrowed = get(&app, "/codes/0xC004F065").await;
+    assert_eq!(borrowed.status, StatusCode::OK);
+    for part in [
+        "The SDK defines this symbol for 0x4004F065.",
+        "id=\"sources\"",
+        "MicrosoftDocs/windowsserverdocs WindowsServerDocs/get-started/activation-error-codes.md",
+    ] {
+        assert!(borrowed.body.contains(part), "missing {part}");
+    }
+    let chinese = get(&app, "/codes/0x4004F065?lang=zh-CN").await;
+    let translated = "软件授权服务报告该应用程序正在有效的非正版期限内运行 <span class=\"badge muted\">我们的译文";
+    assert!(chinese.body.contains(translated), "{}", chinese.body);
+    let english = get(&app, "/codes/0x4004F065").await;
+    assert!(!english.body.contains("our translation"), "English wordings are as printed");
+}
+
+#[tokio::test]
 async fn every_spelling_explain_accepts_has_a_page_with_the_same_canonical_link() {
     let app = app();
     for (input, canonical) in [
