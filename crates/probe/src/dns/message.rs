@@ -1,34 +1,35 @@
-//! DNS messages (RFC 1035, SRV from RFC 2782): just enough to ask for SRV, A and AAAA records and to
-//! read the answer. Pure and bounds-checked: any byte string decodes to a value or an error.
+//! DNS messages (RFC 1035, SRV from RFC 2782) for the checks: a question for SRV, A or AAAA records
+//! and the answer, built and read by hickory-proto and given back as the few plain facts the checks
+//! use. Any byte string decodes to a value or an error.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use serde::Serialize;
 
 pub const TYPE_A: u16 = 1;
-pub const TYPE_CNAME: u16 = 5;
 pub const TYPE_AAAA: u16 = 28;
 pub const TYPE_SRV: u16 = 33;
-const CLASS_IN: u16 = 1;
 
 /// Response codes the checks tell apart.
 pub const RCODE_NOERROR: u8 = 0;
 pub const RCODE_SERVFAIL: u8 = 2;
 pub const RCODE_NXDOMAIN: u8 = 3;
 
-/// Compression pointers followed per name; real names need a handful, loops need infinity.
-const MAX_POINTER_JUMPS: usize = 32;
-
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DnsError {
     #[error("`{name}` is not a valid DNS name: {why}")]
     BadName { name: String, why: &'static str },
+    #[error("`{name}` is not a valid DNS name: {why_owned}")]
+    Unencodable { name: String, why_owned: String },
     #[error("malformed DNS message at byte {offset}: {why}")]
-    Malformed { offset: usize, why: &'static str },
+    Malformed { offset: usize, why: String },
 }
 
-fn malformed(offset: usize, why: &'static str) -> DnsError {
-    DnsError::Malformed { offset, why }
+fn malformed(offset: usize, why: &str) -> DnsError {
+    DnsError::Malformed { offset, why: why.to_string() }
 }
 
 /// Checks a host or domain name the way a resolver would before sending it.
@@ -61,18 +62,11 @@ pub fn validate_name(name: &str) -> Result<(), DnsError> {
 /// A standard recursive query for one name and type.
 pub fn encode_query(id: u16, name: &str, qtype: u16) -> Result<Vec<u8>, DnsError> {
     validate_name(name)?;
-    let mut out = Vec::with_capacity(18 + name.len());
-    out.extend_from_slice(&id.to_be_bytes());
-    out.extend_from_slice(&0x0100u16.to_be_bytes()); // RD: let the server recurse for us
-    out.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]); // one question
-    for label in name.strip_suffix('.').unwrap_or(name).split('.') {
-        out.push(u8::try_from(label.len()).unwrap_or(63));
-        out.extend_from_slice(label.as_bytes());
-    }
-    out.push(0);
-    out.extend_from_slice(&qtype.to_be_bytes());
-    out.extend_from_slice(&CLASS_IN.to_be_bytes());
-    Ok(out)
+    let bad = |e: hickory_proto::ProtoError| DnsError::Unencodable { name: name.to_string(), why_owned: e.to_string() };
+    let mut query = Message::new(id, MessageType::Query, OpCode::Query);
+    query.metadata.recursion_desired = true; // let the server recurse for us
+    query.add_query(Query::query(Name::from_ascii(name).map_err(bad)?, RecordType::from(qtype)));
+    query.to_vec().map_err(bad)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -100,129 +94,47 @@ pub struct Response {
     pub answers: Vec<Record>,
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize, why: &'static str) -> Result<&[u8], DnsError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or(malformed(self.pos, why))?;
-        let slice = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(slice)
-    }
-
-    fn u16(&mut self, why: &'static str) -> Result<u16, DnsError> {
-        let b = self.take(2, why)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    fn u32(&mut self, why: &'static str) -> Result<u32, DnsError> {
-        let b = self.take(4, why)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    /// Reads a possibly compressed name starting at the cursor, leaving the cursor after it.
-    fn name(&mut self) -> Result<String, DnsError> {
-        let (name, next) = read_name(self.buf, self.pos)?;
-        self.pos = next;
-        Ok(name)
+/// A name as the checks print it: ASCII (punycode stays punycode), without the root dot.
+fn text_of(name: &Name) -> String {
+    let text = name.to_ascii();
+    match text.strip_suffix('.') {
+        Some(stripped) => stripped.to_string(),
+        None => text,
     }
 }
 
-/// Returns the name at `start` and the offset just after it in the original position.
-fn read_name(buf: &[u8], start: usize) -> Result<(String, usize), DnsError> {
-    let mut labels: Vec<String> = Vec::new();
-    let mut pos = start;
-    let mut after: Option<usize> = None;
-    let mut jumps = 0;
-    let mut length = 0usize;
-    loop {
-        let len = *buf.get(pos).ok_or(malformed(pos, "name runs past the end"))?;
-        match len & 0xC0 {
-            0x00 if len == 0 => {
-                let next = after.unwrap_or(pos + 1);
-                return Ok((labels.join("."), next));
-            }
-            0x00 => {
-                let label =
-                    buf.get(pos + 1..pos + 1 + usize::from(len)).ok_or(malformed(pos, "label runs past the end"))?;
-                length += label.len() + 1;
-                if length > 255 {
-                    return Err(malformed(pos, "name longer than 255 bytes"));
-                }
-                labels.push(String::from_utf8_lossy(label).into_owned());
-                pos += 1 + usize::from(len);
-            }
-            0xC0 => {
-                let low = *buf.get(pos + 1).ok_or(malformed(pos, "compression pointer cut short"))?;
-                jumps += 1;
-                if jumps > MAX_POINTER_JUMPS {
-                    return Err(malformed(pos, "compression pointers loop"));
-                }
-                after.get_or_insert(pos + 2);
-                pos = (usize::from(len & 0x3F) << 8) | usize::from(low);
-            }
-            _ => return Err(malformed(pos, "reserved label type")),
-        }
-    }
-}
-
-/// Decodes a response: header, skipped questions, and the answer section.
+/// Decodes a response with hickory-proto and keeps what the checks use: header, answer section.
 pub fn decode_response(buf: &[u8]) -> Result<Response, DnsError> {
-    let mut r = Reader { buf, pos: 0 };
-    let id = r.u16("header cut short")?;
-    let flags = r.u16("header cut short")?;
-    if flags & 0x8000 == 0 {
+    let mut decoder = BinDecoder::new(buf);
+    let message =
+        Message::read(&mut decoder).map_err(|e| DnsError::Malformed { offset: decoder.index(), why: e.to_string() })?;
+    if message.metadata.message_type != MessageType::Response {
         return Err(malformed(2, "message is a query, not a response"));
     }
-    let qdcount = r.u16("header cut short")?;
-    let ancount = r.u16("header cut short")?;
-    r.take(4, "header cut short")?;
-    for _ in 0..qdcount {
-        r.name()?;
-        r.take(4, "question cut short")?;
-    }
-    let mut answers = Vec::with_capacity(usize::from(ancount).min(64));
-    for _ in 0..ancount {
-        let name = r.name()?;
-        let rtype = r.u16("record header cut short")?;
-        let _class = r.u16("record header cut short")?;
-        let ttl = r.u32("record header cut short")?;
-        let rdlength = usize::from(r.u16("record header cut short")?);
-        let rdata_start = r.pos;
-        let rdata = r.take(rdlength, "record data runs past the end")?;
-        let data = match rtype {
-            TYPE_A => {
-                let b: [u8; 4] = rdata.try_into().map_err(|_| malformed(rdata_start, "A record is not 4 bytes"))?;
-                RecordData::A { address: Ipv4Addr::from(b) }
-            }
-            TYPE_AAAA => {
-                let b: [u8; 16] =
-                    rdata.try_into().map_err(|_| malformed(rdata_start, "AAAA record is not 16 bytes"))?;
-                RecordData::Aaaa { address: Ipv6Addr::from(b) }
-            }
-            TYPE_SRV => {
-                if rdata.len() < 7 {
-                    return Err(malformed(rdata_start, "SRV record too short"));
-                }
-                let field = |i: usize| u16::from_be_bytes([rdata[i], rdata[i + 1]]);
-                let (target, end) = read_name(buf, rdata_start + 6)?;
-                if end > rdata_start + rdlength {
-                    return Err(malformed(rdata_start, "SRV target runs past its record"));
-                }
-                RecordData::Srv { priority: field(0), weight: field(2), port: field(4), target }
-            }
-            TYPE_CNAME => RecordData::Cname { target: read_name(buf, rdata_start)?.0 },
-            other => RecordData::Other { rtype: other },
-        };
-        answers.push(Record { name, ttl, data });
-    }
+    let answers = message
+        .answers
+        .iter()
+        .map(|record| Record {
+            name: text_of(&record.name),
+            ttl: record.ttl,
+            data: match &record.data {
+                RData::A(a) => RecordData::A { address: a.0 },
+                RData::AAAA(aaaa) => RecordData::Aaaa { address: aaaa.0 },
+                RData::SRV(srv) => RecordData::Srv {
+                    priority: srv.priority,
+                    weight: srv.weight,
+                    port: srv.port,
+                    target: text_of(&srv.target),
+                },
+                RData::CNAME(cname) => RecordData::Cname { target: text_of(&cname.0) },
+                _ => RecordData::Other { rtype: u16::from(record.record_type()) },
+            },
+        })
+        .collect();
     Ok(Response {
-        id,
-        rcode: u8::try_from(flags & 0x000F).unwrap_or_default(),
-        truncated: flags & 0x0200 != 0,
+        id: message.metadata.id,
+        rcode: message.metadata.response_code.low(),
+        truncated: message.metadata.truncation,
         answers,
     })
 }
@@ -286,6 +198,6 @@ mod tests {
     fn pointer_loops_are_refused() {
         let mut m = vec![0, 1, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0];
         m.extend_from_slice(&[0xC0, 12]); // a name that points at itself
-        assert!(matches!(decode_response(&m), Err(DnsError::Malformed { why: "compression pointers loop", .. })));
+        assert!(matches!(decode_response(&m), Err(DnsError::Malformed { .. })));
     }
 }
