@@ -19,6 +19,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::cli::{CsvTable, Format, ScanArgs};
 use crate::output::{self, Output, Style, clean};
 
+/// Output buffer: a 100,000-machine report is 290 MB of JSON, and 8 KiB writes made 35,000
+/// system calls of it.
+const WRITE_BUFFER: usize = 1 << 20;
+
 pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let products = Products::embedded().map_err(|e| anyhow!("internal error: {e}"))?;
     let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
@@ -80,9 +84,9 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
-            render(&mut BufWriter::new(file)).with_context(|| format!("writing {}", path.display()))?;
+            render(&mut BufWriter::with_capacity(WRITE_BUFFER, file)).with_context(|| format!("writing {}", path.display()))?;
         }
-        None => render(&mut BufWriter::new(std::io::stdout().lock()))?,
+        None => render(&mut BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout().lock()))?,
     }
     let problem = report.findings.iter().any(|f| f.severity != Severity::Info);
     Ok(output::exit(if problem { output::PROBLEM } else { output::OK }))
