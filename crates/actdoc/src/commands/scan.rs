@@ -84,7 +84,8 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
-            render(&mut BufWriter::with_capacity(WRITE_BUFFER, file)).with_context(|| format!("writing {}", path.display()))?;
+            render(&mut BufWriter::with_capacity(WRITE_BUFFER, file))
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         None => render(&mut BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout().lock()))?,
     }
