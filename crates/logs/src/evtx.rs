@@ -275,8 +275,8 @@ fn crc_problem(chunk: &[u8]) -> Option<String> {
         return None;
     }
     let mut header = crc32fast::Hasher::new();
-    header.update(&chunk[..120]);
-    header.update(&chunk[128..512]);
+    header.update(chunk.get(..120)?);
+    header.update(chunk.get(128..512)?);
     let (expected, found) = (word(124)?, header.finalize());
     if expected != found {
         return Some(format!("header CRC mismatch (stored {expected:#010x}, computed {found:#010x})"));
