@@ -93,14 +93,3 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 fn loose_key(label: &str) -> String {
     label.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
-
-/// `0xC004F074` at the start of a value (more may follow: "(for information purposes only…)").
-fn hex_code(value: &str) -> Option<u32> {
-    let value = value.trim_start();
-    let hex = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X"))?;
-    let digits = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
-    if !(1..=8).contains(&digits) {
-        return None;
-    }
-    u32::from_str_radix(hex.get(..digits)?, 16).ok()
-}

@@ -6,7 +6,8 @@
 
 use crate::slmgr::{ActivationAttempt, KmsClientInfo, LicenseStatus, SlmgrProduct, SlmgrReport};
 
-use super::{hex_code, lines, loose_key};
+use super::{lines, loose_key};
+use crate::slmgr::hex_code;
 
 /// What a labelled line of a block sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

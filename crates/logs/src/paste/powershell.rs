@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::slmgr::{KmsClientInfo, KmsHostStatus, LicenseStatus, SlmgrProduct, SlmgrReport};
 
-use super::{hex_code, lines, loose_key};
+use super::{lines, loose_key};
+use crate::slmgr::hex_code;
 
 /// One object: its properties by loose key, with the line it starts on.
 #[derive(Debug, Default)]
