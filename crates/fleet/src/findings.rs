@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use actdoc_core::{StepPurpose, explain, format_code};
+use actdoc_logs::decode::Interner;
 use actdoc_report::model::{CodeRef, Evidence, Finding, Severity, Shared};
 
 use crate::Options;
@@ -24,22 +25,17 @@ struct Explained {
 pub(crate) struct Explainer<'a> {
     options: &'a Options<'a>,
     cache: HashMap<u32, Explained>,
-    strings: HashMap<Box<str>, Shared>,
+    strings: Interner,
 }
 
 impl<'a> Explainer<'a> {
     pub(crate) fn new(options: &'a Options<'a>) -> Explainer<'a> {
-        Explainer { options, cache: HashMap::new(), strings: HashMap::new() }
+        Explainer { options, cache: HashMap::new(), strings: Interner::default() }
     }
 
     /// The one shared copy of `text`.
     pub(crate) fn intern(&mut self, text: &str) -> Shared {
-        if let Some(shared) = self.strings.get(text) {
-            return shared.clone();
-        }
-        let shared = Shared::from(text);
-        self.strings.insert(text.into(), shared.clone());
-        shared
+        self.strings.intern(text)
     }
 
     /// `0x` + 8 upper-case hex digits, shared.

@@ -151,7 +151,7 @@ impl HostFacts<'_> {
             let kind = r.sku.as_deref().and_then(|s| products.by_activation_id(s)).map(|p| p.kind);
             let is_client = match kind {
                 Some(k) => k == ProductKind::Client,
-                None => r.min_count.is_none_or(|n| n >= 25),
+                None => r.min_count.is_none_or(|n| n >= ProductKind::Client.kms_threshold()),
             };
             if is_client {
                 clients.insert(cmid)

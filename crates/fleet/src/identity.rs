@@ -310,10 +310,7 @@ fn merge<'a>(g: Gathered<'a>, sets: &mut UnionFind) -> Machines<'a> {
     }
     // Name order.
     let mut order: Vec<usize> = (0..machines.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ma, mb) = (&machines[a], &machines[b]);
-        ma.name.to_lowercase().cmp(&mb.name.to_lowercase()).then(ma.name.cmp(&mb.name))
-    });
+    order.sort_by_cached_key(|&i| (machines[i].name.to_lowercase(), machines[i].name.clone()));
     let mut rank = vec![0; order.len()];
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r;

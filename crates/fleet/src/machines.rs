@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use actdoc_core::format_code;
+use actdoc_core::{ProductKind, format_code};
 use actdoc_logs::time::Timestamp;
 use actdoc_report::model::{
     App, Attempt, CodeCount, Finding, HistoryEntry, KmsHost, Machine, MachineState, Product, RequestCounts, Severity,
@@ -357,14 +357,16 @@ pub(crate) fn host_rows(ctx: &Ctx<'_>, explainer: &mut Explainer, out: &mut Out)
             by_code.iter().map(|(c, evs)| CodeCount { code: format_code(*c), count: evs.len() }).collect();
         code_counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
         counts.by_code = code_counts;
-        let threshold = if clients > 0 || servers == 0 { 25 } else { 5 };
+        let client_os = clients > 0 || servers == 0;
+        let threshold =
+            if client_os { ProductKind::Client.kms_threshold() } else { ProductKind::Server.kms_threshold() };
         let own_count = h.status.as_ref().and_then(|(_, s)| s.current_count);
         let reported_count = out.reported.get(i).copied().flatten().map(|(_, c)| c);
         let current_count = own_count.or(reported_count);
         let seen = if h.requests.is_empty() {
             own_count.and_then(|c| usize::try_from(c).ok())
         } else {
-            Some(if threshold == 25 { clients } else { servers })
+            Some(if client_os { clients } else { servers })
         };
         if let Some(seen) = seen.filter(|s| *s < threshold as usize) {
             let mut evidence = newest(h.requests.iter().map(|(ev, _)| *ev), MAX_EVIDENCE, paths);
