@@ -2,6 +2,7 @@
 //! and the answer, built and read by hickory-proto and given back as the few plain facts the checks
 //! use. Any byte string decodes to a value or an error.
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
@@ -21,9 +22,7 @@ pub const RCODE_NXDOMAIN: u8 = 3;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DnsError {
     #[error("`{name}` is not a valid DNS name: {why}")]
-    BadName { name: String, why: &'static str },
-    #[error("`{name}` is not a valid DNS name: {why_owned}")]
-    Unencodable { name: String, why_owned: String },
+    BadName { name: String, why: Cow<'static, str> },
     #[error("malformed DNS message at byte {offset}: {why}")]
     Malformed { offset: usize, why: String },
 }
@@ -34,7 +33,7 @@ fn malformed(offset: usize, why: &str) -> DnsError {
 
 /// Checks a host or domain name the way a resolver would before sending it.
 pub fn validate_name(name: &str) -> Result<(), DnsError> {
-    let bad = |why| Err(DnsError::BadName { name: name.to_string(), why });
+    let bad = |why: &'static str| Err(DnsError::BadName { name: name.to_string(), why: why.into() });
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     if trimmed.is_empty() {
         return bad("it is empty");
@@ -62,7 +61,7 @@ pub fn validate_name(name: &str) -> Result<(), DnsError> {
 /// A standard recursive query for one name and type.
 pub fn encode_query(id: u16, name: &str, qtype: u16) -> Result<Vec<u8>, DnsError> {
     validate_name(name)?;
-    let bad = |e: hickory_proto::ProtoError| DnsError::Unencodable { name: name.to_string(), why_owned: e.to_string() };
+    let bad = |e: hickory_proto::ProtoError| DnsError::BadName { name: name.to_string(), why: e.to_string().into() };
     let mut query = Message::new(id, MessageType::Query, OpCode::Query);
     query.metadata.recursion_desired = true; // let the server recurse for us
     query.add_query(Query::query(Name::from_ascii(name).map_err(bad)?, RecordType::from(qtype)));
@@ -198,6 +197,9 @@ mod tests {
     fn pointer_loops_are_refused() {
         let mut m = vec![0, 1, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0];
         m.extend_from_slice(&[0xC0, 12]); // a name that points at itself
-        assert!(matches!(decode_response(&m), Err(DnsError::Malformed { .. })));
+        m.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4]); // the rest of an A record
+        let err = decode_response(&m).unwrap_err().to_string();
+        // hickory refuses any pointer that does not point backwards, which rules out loops.
+        assert!(err.contains("points to data not prior"), "{err}");
     }
 }
