@@ -88,7 +88,7 @@ impl Style {
 }
 
 /// Text from logs and file names, safe for a terminal: control characters (an ESC that would
-/// clear the screen or set the window title) are shown as `\x1b`, never sent raw, whatever
+/// clear the screen or set the window title) are shown as `\x{1b}`, never sent raw, whatever
 /// `--color` says.
 pub(crate) fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(|c| c.is_control() && c != '\n') {
