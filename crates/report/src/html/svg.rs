@@ -126,9 +126,10 @@ pub(super) fn products_by_state(out: &mut String, report: &Report, l: &Labels) -
         (MachineState::Grace, ORANGE),
         (MachineState::Unknown, GREY),
     ];
-    let products: Vec<MachineState> = report.machines.iter().flat_map(|m| m.products.iter().map(|p| p.state)).collect();
-    let total = products.len();
-    let counts: Vec<usize> = states.iter().map(|(s, _)| products.iter().filter(|p| *p == s).count()).collect();
+    // The summary already counts them; a fleet has 100,000 machines to walk again otherwise.
+    let summary = &report.summary.products;
+    let total = summary.total;
+    let counts = [summary.activated, summary.failing, summary.grace, summary.unknown];
     let parts: Vec<String> = states
         .iter()
         .zip(&counts)
