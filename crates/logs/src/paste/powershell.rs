@@ -7,10 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::slmgr::{KmsClientInfo, KmsHostStatus, LicenseStatus, SlmgrProduct, SlmgrReport};
+use crate::slmgr::{self, KmsClientInfo, KmsHostStatus, LicenseStatus, SlmgrProduct, SlmgrReport, hex_code};
 
 use super::{lines, loose_key};
-use crate::slmgr::hex_code;
 
 /// One object: its properties by loose key, with the line it starts on.
 #[derive(Debug, Default)]
@@ -94,11 +93,11 @@ fn json(text: &str) -> Option<Vec<Object>> {
 
 /// CSV with a header row naming licence properties (`"Name","ID","LicenseStatus",…`).
 fn csv(text: &str) -> Option<Vec<Object>> {
-    let body: String = lines(text)
-        .map(|(_, l)| l)
-        .skip_while(|l| l.trim().is_empty() || l.trim_start().starts_with("#TYPE"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mut rows =
+        lines(text).skip_while(|(_, l)| l.trim().is_empty() || l.trim_start().starts_with("#TYPE")).peekable();
+    // The header's own line in the file: the `#TYPE` line and blank lines before it count too.
+    let first_row = rows.peek()?.0;
+    let body: String = rows.map(|(_, l)| l).collect::<Vec<_>>().join("\n");
     let first = body.lines().next()?;
     let header_like = first.split(',').all(|field| is_property_name(field.trim().trim_matches('"')));
     if !first.contains(',') || !header_like || !DISTINCTIVE.iter().any(|k| loose_key(first).contains(k)) {
@@ -111,8 +110,10 @@ fn csv(text: &str) -> Option<Vec<Object>> {
         .enumerate()
         .filter_map(|(i, record)| {
             let record = record.ok()?;
+            // A quoted value may span lines: the record's own starting line, else the row count.
+            let in_body = record.position().and_then(|p| usize::try_from(p.line()).ok()).unwrap_or(i + 2);
             let properties = headers.iter().cloned().zip(record.iter().map(str::to_string)).collect();
-            Some(Object { line: i + 2, properties })
+            Some(Object { line: first_row + in_body - 1, properties })
         })
         .collect();
     Some(objects)
@@ -219,7 +220,7 @@ fn product(o: &Object) -> SlmgrProduct {
     let description = text(&["description"]);
     let channel = text(&["productkeychannel"])
         .map(|c| channel_of_key_type(&c))
-        .or_else(|| description.as_deref().and_then(channel_in_description));
+        .or_else(|| description.as_deref().and_then(slmgr::channel));
     let status = o.get(&["licensestatus"]).and_then(license_status);
     let partial_key = text(&["partialproductkey"]);
     let kms = client_info(o);
@@ -311,12 +312,6 @@ fn channel_of_key_type(key_type: &str) -> String {
     }
 }
 
-fn channel_in_description(description: &str) -> Option<String> {
-    let at = description.to_ascii_lowercase().find(" channel")?;
-    let word = description.get(..at)?.rsplit([' ', ',']).next()?.trim();
-    (!word.is_empty()).then(|| word.replace('-', "_"))
-}
-
 fn truthy(value: &str) -> bool {
     matches!(value.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes")
 }
@@ -365,6 +360,8 @@ mod tests {
             (r.products[0].license_status, r.products[0].machine.as_deref()),
             (Some(LicenseStatus::InitialGrace), Some("PC03"))
         );
+        // Regression: the `#TYPE` line counts, so the first record is on line 3 of the file.
+        assert_eq!(r.products[0].line, 3);
         let json = r#"[{"Name":"Windows(R), Professional edition","LicenseStatus":1,"PartialProductKey":"F6YP2","ProductKeyChannel":"OEM:DM","PSComputerName":"PC04"},
                        {"ClientMachineID":"D02F0758-43F9-4809-9821-E84EDB810CBE","KeyManagementServiceMachine":"kms01","KeyManagementServicePort":1688,"PSComputerName":"PC04"}]"#;
         let r = read(json).unwrap();

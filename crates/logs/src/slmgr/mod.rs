@@ -10,7 +10,7 @@ mod text;
 mod values;
 
 pub(crate) use reader::numbered_lines;
-pub(crate) use values::{date_time, hex_code};
+pub(crate) use values::{channel, date_time, hex_code};
 
 #[cfg(test)]
 mod tests;

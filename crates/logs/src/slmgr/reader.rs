@@ -299,9 +299,7 @@ impl Reader {
 /// An "Error: 0x… message" line is slmgr's way of reporting a failed command, whatever the code
 /// (Win32, DNS, RPC, NTSTATUS or licensing): a lone one pasted from a popup is readable.
 fn is_error_line(value: &str) -> bool {
-    let value = value.trim_start();
-    values::error_code(value).0.is_some() && (value.starts_with("0x") || value.starts_with("0X"))
-        || value.contains("slui")
+    values::hex_code(value).is_some() || value.contains("slui")
 }
 
 enum Outcome<'a> {

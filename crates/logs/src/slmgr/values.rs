@@ -148,7 +148,7 @@ pub(super) fn license_status(value: &str) -> LicenseStatus {
 /// The channel in a description: "Windows(R) Operating System, VOLUME_KMSCLIENT channel" ->
 /// `VOLUME_KMSCLIENT`. Hyphens become underscores because hand copies (the zh-CN sample) write
 /// "VOLUME-KMSCLIENT" while every real channel name uses underscores.
-pub(super) fn channel(description: &str) -> Option<String> {
+pub(crate) fn channel(description: &str) -> Option<String> {
     let lower = description.to_ascii_lowercase();
     // ASCII lower-casing keeps byte offsets, so `at` indexes `description` too. "通道" is the
     // unverified zh-CN spelling, in case WMI localizes the description.
