@@ -80,6 +80,19 @@ proptest! {
         }
     }
 
+    /// Printable text of any script, as UTF-8 and as UTF-16LE with a BOM: random bytes are mostly
+    /// refused as binary before any reader runs, printable text reaches every reader.
+    #[test]
+    fn no_printable_text_panics_a_reader(text in "\\PC{0,600}") {
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        for bytes in [text.as_bytes(), &utf16[..]] {
+            match actdoc_logs::paste::read(bytes, "x.txt") {
+                Ok(_) => {}
+                Err(actdoc_logs::slmgr::SlmgrError::NotSlmgr { offset, .. }) => prop_assert!(offset <= bytes.len()),
+            }
+        }
+    }
+
     /// Text made of the readers' own labels, in any order and any amount, never panics them.
     #[test]
     fn label_soup_never_panics(lines in proptest::collection::vec(prop_oneof![
