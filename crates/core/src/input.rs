@@ -277,7 +277,7 @@ fn slui_argument(text: &str, start: usize, end: usize, word: &str) -> bool {
         return false;
     }
     let before = text[..start].trim_end_matches(|c: char| c.is_whitespace() || "'\"“”‘’″″`".contains(c));
-    let before = before.to_ascii_lowercase();
+    let before = tail(before).to_ascii_lowercase();
     let after_slui = ["slui", "slui.exe", "slui exe"].iter().any(|w| before.ends_with(w));
     let rest = text[end..].trim_start_matches(|c: char| c.is_whitespace() || "'\"“”‘’″`".contains(c));
     let code_follows = (rest.starts_with("0x") || rest.starts_with("0X"))
@@ -288,14 +288,25 @@ fn slui_argument(text: &str, start: usize, end: usize, word: &str) -> bool {
 /// slui's own decode of the code above it ("Unknown facility code 0x7 (7L)", "Facility error:
 /// 0x232b (9003L)") describes that code; it is not another one.
 fn slui_decode_line(prefix: &str) -> bool {
-    let lower = prefix.trim_end().to_ascii_lowercase();
+    let lower = tail(prefix.trim_end()).to_ascii_lowercase();
     lower.ends_with("facility code") || lower.ends_with("facility error:") || lower.ends_with("facility error")
+}
+
+/// The end of the text before a code, long enough for the words looked for there and the
+/// character before them: lower-casing all the text before every code was quadratic.
+fn tail(prefix: &str) -> &str {
+    const TAIL_BYTES: usize = 32;
+    let mut at = prefix.len().saturating_sub(TAIL_BYTES);
+    while !prefix.is_char_boundary(at) {
+        at -= 1;
+    }
+    &prefix[at..]
 }
 
 fn after_error_word(prefix: &str) -> bool {
     let trimmed =
         prefix.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '：' | '=' | '#' | '（' | '('));
-    let lower = trimmed.to_lowercase();
+    let lower = tail(trimmed).to_lowercase();
     ERROR_WORDS
         .iter()
         .any(|w| lower.strip_suffix(w).is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric())))
@@ -315,6 +326,16 @@ impl fmt::Display for ReadingKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_end_of_a_long_prefix_is_looked_at_and_split_on_a_character() {
+        let long = "激活".repeat(10_000);
+        let cut = tail(&long);
+        assert!(cut.len() < 32 + 4 && long.ends_with(cut) && !cut.is_empty());
+        assert!(after_error_word(&format!("{long} 错误: ")));
+        assert!(!after_error_word(&format!("{long} myerror ")));
+        assert!(slui_decode_line(&format!("{long} Unknown facility code ")));
+    }
 
     fn top(token: &str) -> u32 {
         match parse_code(token) {
