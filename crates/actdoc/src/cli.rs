@@ -110,6 +110,18 @@ pub(crate) enum Command {
                             or an explicit --no-auth."
     )]
     Serve(ServeArgs),
+    /// On the failing Windows machine: read its licence objects, registry and activation events, check its KMS host, and judge each product
+    #[command(
+        after_help = "Examples:\n  actdoc doctor                                   this machine: verdicts, evidence, checks\n  \
+                            actdoc doctor --kms kms01.contoso.com:1688      check this host instead of the registered one\n  \
+                            actdoc doctor --bundle \\\\srv\\actdoc$\\%COMPUTERNAME%.zip --quiet   the fleet collector\n  \
+                            actdoc doctor --from PC01.zip                   judge a bundle written earlier, on any OS\n\n\
+                            Collecting needs Windows; --from works everywhere. Run unelevated where possible: what \
+                            needed elevation is named in `collected`.\n\
+                            Exit status: 0 every product activated, 1 a product is not activated or none was found, \
+                            2 usage error (or not on Windows without --from)."
+    )]
+    Doctor(DoctorArgs),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
     #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
     Keys(KeysArgs),
@@ -166,6 +178,34 @@ pub(crate) struct CheckArgs {
     /// Deadline per target, covering connect, bind and retries (3, 3s, 500ms)
     #[arg(long, default_value = "3s", value_parser = crate::commands::parse_timeout)]
     pub(crate) timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// Check this KMS host instead of the one the machine is registered with (repeatable; like `check --kms`)
+    #[arg(long = "kms", value_name = "HOST[:PORT]")]
+    pub(crate) kms: Vec<String>,
+    /// Send every DNS lookup of the checks to this server
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub(crate) dns_server: Option<String>,
+    /// Do not run the live checks (DNS, TCP 1688, RPC, clock)
+    #[arg(long)]
+    pub(crate) no_checks: bool,
+    /// Deadline per check target (3, 3s, 500ms)
+    #[arg(long, default_value = "3s", value_parser = crate::commands::parse_timeout)]
+    pub(crate) timeout: std::time::Duration,
+    /// Also write everything collected, the checks and the verdict into this zip (for `actdoc scan`)
+    #[arg(long, value_name = "FILE.zip", conflicts_with = "from")]
+    pub(crate) bundle: Option<std::path::PathBuf>,
+    /// Judge a bundle written earlier by `doctor --bundle` instead of this machine (any OS)
+    #[arg(long, value_name = "FILE.zip")]
+    pub(crate) from: Option<std::path::PathBuf>,
+    /// Print one summary line (for a startup script or Intune's detection); the exit status says the rest
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// Read the event logs this many days back
+    #[arg(long, default_value_t = 90, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub(crate) days: u32,
 }
 
 #[derive(Debug, Args)]

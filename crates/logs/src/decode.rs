@@ -115,9 +115,14 @@ pub fn is_ours(event: &RawEvent) -> bool {
             .is_some_and(|s| s == "Software Protection Platform Service" || s == "KmsRequests")
 }
 
-/// The event IDs we decode.
+/// The event IDs we decode: client requests and answers (12288, 12289), the host's log of each
+/// request (12290), slui and licensing-service failures (8198, 8233), the rules engine's state
+/// (8230), AD-based activation (12308) and a host's DNS publishing (12293 failed, 12294 done).
+pub const WANTED_IDS: [u16; 9] = [12288, 12289, 12290, 8198, 8233, 8230, 12308, 12293, 12294];
+
+/// Whether `id` is one of [`WANTED_IDS`].
 pub fn is_wanted_id(id: u16) -> bool {
-    matches!(id, 12288 | 12289 | 12290 | 8198 | 8233 | 8230 | 12308 | 12293 | 12294)
+    WANTED_IDS.contains(&id)
 }
 
 /// Decodes one of our events; `None` for events we do not use or cannot read. Texts that repeat

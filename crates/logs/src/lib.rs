@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod budget;
+pub mod bundle;
 pub mod decode;
 pub mod event;
 pub mod evtx;

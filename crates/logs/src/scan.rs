@@ -13,7 +13,7 @@ use crate::event::{RawEvent, ReadWarning};
 use crate::paste::{self, TextKind};
 use crate::slmgr::{self, SlmgrReport};
 use crate::time::Timestamp;
-use crate::{evtx, xml};
+use crate::{bundle, evtx, xml};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -22,6 +22,8 @@ pub enum Format {
     /// Text a person saved or pasted (slmgr, ospp.vbs, Office Tool Plus, PowerShell objects,
     /// Event Viewer copies); before reading, `Text(TextKind::Slmgr)` means "some text".
     Text(TextKind),
+    /// An `actdoc doctor --bundle` zip.
+    Bundle,
     Unreadable,
 }
 
@@ -31,6 +33,7 @@ impl Format {
             Format::Evtx => "evtx",
             Format::EventXml => "event_xml",
             Format::Text(kind) => kind.id(),
+            Format::Bundle => "bundle",
             Format::Unreadable => "unreadable",
         }
     }
@@ -224,6 +227,8 @@ struct FileResult {
     interner: Interner,
     format: Option<Format>,
     records: u64,
+    /// The machine a bundle names, which labels it instead of its folder.
+    label: Option<String>,
 }
 
 /// Reads every file under `inputs`.
@@ -263,7 +268,7 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
         let file = collected.sources.len();
         collected.sources.push(SourceFile {
             path: job.path.display().to_string(),
-            label: job.label.clone(),
+            label: result.label.unwrap_or_else(|| job.label.clone()),
             format: result.format.unwrap_or(Format::Unreadable),
             records: result.records,
             hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
@@ -355,6 +360,10 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
             result.records = records;
             result.warnings.extend(warnings);
         }
+        Format::Bundle => match std::fs::File::open(&job.path) {
+            Ok(f) => read_bundle(std::io::BufReader::new(f), &file, &mut result),
+            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
+        },
         Format::EventXml => {
             read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
         }
@@ -423,6 +432,9 @@ pub fn detect(head: &[u8]) -> Format {
     if head.starts_with(evtx::MAGIC) {
         return Format::Evtx;
     }
+    if head.starts_with(bundle::MAGIC) {
+        return Format::Bundle;
+    }
     let text = decode_head(head);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('<') && (trimmed.contains("<Event") || trimmed.contains("<Events")) {
@@ -443,6 +455,47 @@ fn decode_head(head: &[u8]) -> String {
 fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
     let units: Vec<u16> = bytes.chunks_exact(2).map(|c| word([c[0], c[1]])).collect();
     String::from_utf16_lossy(&units)
+}
+
+/// A doctor bundle: its events as the logs' own, its licence objects as a text's products.
+fn read_bundle<R: std::io::Read + std::io::Seek>(source: R, file: &str, result: &mut FileResult) {
+    match bundle::read(source, file) {
+        Ok(read) => {
+            result.records = read.events.len() as u64;
+            for event in &read.events {
+                keep(event, result);
+            }
+            result.slmgr = read.licensing;
+            result.warnings.extend(read.warnings);
+            if !read.computer.is_empty() {
+                result.label = Some(read.computer);
+            }
+        }
+        Err(message) => {
+            result.format = Some(Format::Unreadable);
+            result.warnings.push(ReadWarning { file: file.to_string(), offset: None, message });
+        }
+    }
+}
+
+/// Reads one bundle held in memory, as [`scan`] reads a bundle file: what `actdoc doctor` judges
+/// its own machine by, so that its verdict and a later scan of the bundle agree.
+pub fn scan_bundle(bytes: &[u8], name: &str) -> Collected {
+    let mut result = FileResult { format: Some(Format::Bundle), ..FileResult::default() };
+    read_bundle(std::io::Cursor::new(bytes), name, &mut result);
+    let mut collected = Collected::default();
+    collected.sources.push(SourceFile {
+        path: name.to_string(),
+        label: result.label.take().unwrap_or_default(),
+        format: result.format.unwrap_or(Format::Unreadable),
+        records: result.records,
+        hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
+        modified: None,
+    });
+    collected.events = result.events;
+    collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file: 0, report }));
+    collected.warnings = result.warnings;
+    collected
 }
 
 fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {

@@ -1,7 +1,7 @@
 //! Turns what the probes saw into a checklist: one line per thing a KMS client depends on, each
 //! with its status, the evidence, and the error codes a client would show when it fails.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dns::lookup::{AddressOutcome, SrvOutcome};
 use crate::rpc::client::RpcOutcome;
@@ -12,7 +12,7 @@ use crate::sntp::client::ClockOutcome;
 pub const CLOCK_WARN_SECONDS: f64 = 300.0;
 pub const CLOCK_FAIL_SECONDS: f64 = 4.0 * 3600.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -21,7 +21,7 @@ pub enum Status {
 }
 
 /// What a check found. Stable identifiers: the CLI and web translate them into sentences.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Finding {
     NoDnsServer,

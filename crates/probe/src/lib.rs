@@ -11,6 +11,7 @@ pub mod rpc;
 pub mod run;
 pub mod sntp;
 pub mod target;
+pub mod texts;
 
 pub use findings::{Check, Finding, Status};
 pub use run::{CheckOptions, CheckReport, run_checks};

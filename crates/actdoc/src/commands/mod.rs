@@ -2,6 +2,7 @@
 
 mod check;
 mod completions;
+mod doctor;
 mod explain;
 mod keys;
 mod list;
@@ -33,6 +34,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keys(args) => keys::run(&args, &out),
         Command::Check(args) => check::run(&args, kb()?, &out),
         Command::Serve(args) => serve::run(&args, kb()?, &out),
+        Command::Doctor(args) => doctor::run(&args, kb()?, &out),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Man => man::run(),
     }

@@ -25,6 +25,13 @@ pub fn read_powershell(text: &str) -> Option<SlmgrReport> {
     powershell::read(text)
 }
 
+/// PowerShell licence objects from bytes in any encoding the text readers decode (a bundle's
+/// `licensing.json`).
+pub fn read_powershell_bytes(bytes: &[u8]) -> Option<SlmgrReport> {
+    let (text, _, _) = slmgr::decode(bytes).ok()?;
+    powershell::read(&text)
+}
+
 /// Which reader read a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
