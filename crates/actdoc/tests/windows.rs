@@ -60,7 +60,8 @@ fn build() -> &'static Build {
         assert!(made.success(), "mingw could not build the ProcessPrng stand-in");
         // A new prefix is made once, before the tests start Wine side by side.
         let prefix = target_dir.join("prefix");
-        let booted = Command::new(WINE).arg("wineboot").env("WINEPREFIX", &prefix).env("WINEDEBUG", "-all").output().unwrap();
+        let booted =
+            Command::new(WINE).arg("wineboot").env("WINEPREFIX", &prefix).env("WINEDEBUG", "-all").output().unwrap();
         assert!(booted.status.success(), "wineboot: {}", String::from_utf8_lossy(&booted.stderr));
         let _ = Command::new(WINESERVER).arg("-w").env("WINEPREFIX", &prefix).status();
         Build { exe, prefix }
@@ -125,7 +126,11 @@ fn native(args: &[&str]) -> Output {
 
 fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
     })
 }
 
@@ -277,15 +282,13 @@ fn doctor_says_what_it_could_read_and_its_bundle_reads_back_on_linux() {
     let peer = rpc_peer("kms");
     let dir = TempDir::new("wine-doctor");
     let bundle = dir.0.join("wine.zip");
-    let output = wine.run(&[
-        "doctor",
-        "--json",
-        "--kms",
-        &peer.addr.to_string(),
-        "--bundle",
-        &windows_path(&bundle),
-    ]);
-    assert_eq!(output.status.code(), Some(1), "no product is activated here: {}", String::from_utf8_lossy(&output.stderr));
+    let output = wine.run(&["doctor", "--json", "--kms", &peer.addr.to_string(), "--bundle", &windows_path(&bundle)]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "no product is activated here: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let doctor = json(&output);
     let collected = &doctor["collected"];
     assert_eq!(collected["wmi_products"]["ok"], true, "{collected:#}");

@@ -80,15 +80,13 @@ impl Collection {
             let host = text(o.get("KeyManagementServiceMachine")?)?;
             Some(with_port(&host, o.get("KeyManagementServicePort").and_then(text)))
         };
-        self.service
-            .as_ref()
-            .and_then(from_object)
-            .or_else(|| self.products.iter().find_map(from_object))
-            .or_else(|| {
+        self.service.as_ref().and_then(from_object).or_else(|| self.products.iter().find_map(from_object)).or_else(
+            || {
                 let spp = self.registry.get(SPP_KEY)?;
                 let host = text(spp.get("KeyManagementServiceName")?)?;
                 Some(with_port(&host, spp.get("KeyManagementServicePort").and_then(text)))
-            })
+            },
+        )
     }
 }
 

@@ -9,8 +9,8 @@
 //!   failed check;
 //! - a KMS client product that is activated has its next renewal at risk from every failed check.
 
-use actdoc_report::model::{App, CodeRef, LicenseStatus, MachineState, Report, Time};
 use actdoc_probe::Status;
+use actdoc_report::model::{App, CodeRef, LicenseStatus, MachineState, Report, Time};
 use serde::Serialize;
 
 use crate::bundle::CheckLine;
@@ -45,7 +45,8 @@ pub fn verdicts(report: &Report, checks: Option<&[CheckLine]>) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
     for machine in &report.machines {
         for p in &machine.products {
-            let code = if p.state == MachineState::Activated { None } else { p.last_error.clone().or(p.reason.clone()) };
+            let code =
+                if p.state == MachineState::Activated { None } else { p.last_error.clone().or(p.reason.clone()) };
             let kms_client = p.channel.as_deref() == Some("VOLUME_KMSCLIENT");
             let blocked_by: Vec<usize> = match (&code, p.state) {
                 (_, MachineState::Activated) if kms_client => failed.iter().map(|(i, _)| *i).collect(),

@@ -69,7 +69,8 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
     })?;
     let manifest_json: serde_json::Value =
         serde_json::from_slice(&manifest_bytes).map_err(|e| format!("{MANIFEST}: not JSON: {e}"))?;
-    let manifest = Manifest::deserialize(&manifest_json).map_err(|e| format!("{MANIFEST}: not a bundle manifest: {e}"))?;
+    let manifest =
+        Manifest::deserialize(&manifest_json).map_err(|e| format!("{MANIFEST}: not a bundle manifest: {e}"))?;
     if manifest.bundle == 0 || manifest.bundle > VERSION {
         return Err(format!(
             "{MANIFEST}: bundle layout {} is not one this actdoc reads (1 to {VERSION}); update actdoc",
@@ -99,7 +100,9 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
                 report.printed_at = collected_at;
                 read.licensing = Some(report);
             }
-            None => warn(&mut read, LICENSING, "no licence objects in it (expected a JSON array of WMI objects)".into()),
+            None => {
+                warn(&mut read, LICENSING, "no licence objects in it (expected a JSON array of WMI objects)".into())
+            }
         },
         Err(EntryError::Missing) => {}
         Err(e) => warn(&mut read, LICENSING, e.to_string()),
@@ -115,7 +118,9 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
                 }),
             },
             Err(EntryError::Missing) => {}
-            Err(e) => read.warnings.push(ReadWarning { file: format!("{file}!{name}"), offset: None, message: e.to_string() }),
+            Err(e) => {
+                read.warnings.push(ReadWarning { file: format!("{file}!{name}"), offset: None, message: e.to_string() })
+            }
         }
     }
     Ok(read)

@@ -98,22 +98,22 @@ mod this_machine {
             return Ok(None);
         }
         let dns_server = args.dns_server.as_deref().map(|s| parse_dns_server(s).context("--dns-server")).transpose()?;
-        let mut kms = args.kms.iter().map(|k| parse_host_port(k, KMS_PORT).context("--kms")).collect::<Result<Vec<_>>>()?;
+        let mut kms =
+            args.kms.iter().map(|k| parse_host_port(k, KMS_PORT).context("--kms")).collect::<Result<Vec<_>>>()?;
         if kms.is_empty()
             && let Some(registered) = c.registered_kms()
         {
             match parse_host_port(&registered, KMS_PORT) {
                 Ok(host) => kms.push(host),
                 Err(e) => {
-                    c.sources.checks = Part::failed(format!("the registered KMS host `{registered}` is not a host: {e}"));
+                    c.sources.checks =
+                        Part::failed(format!("the registered KMS host `{registered}` is not a host: {e}"));
                     return Ok(None);
                 }
             }
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime")?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
         let report = runtime.block_on(run_checks(&CheckOptions {
             domains: Vec::new(),
             kms,
@@ -122,7 +122,8 @@ mod this_machine {
             timeout: args.timeout,
         }));
         let failed = report.checks.iter().filter(|c| c.status == Status::Fail).count();
-        c.sources.checks = Part::ok(format!("{} checks, {failed} failed, in {} ms", report.checks.len(), report.elapsed_ms));
+        c.sources.checks =
+            Part::ok(format!("{} checks, {failed} failed, in {} ms", report.checks.len(), report.elapsed_ms));
         Ok(Some(report.checks.iter().map(CheckLine::from).collect()))
     }
 }
@@ -164,19 +165,21 @@ fn verdict_block(v: &Verdict, checks: &[CheckView], out: &Output) -> String {
     let en = out.lang == Lang::En;
     let mut text = String::new();
     let state = state_words(v, out.lang);
-    let state = if v.state == MachineState::Activated { out.paint(Style::Label, state) } else { out.paint(Style::Warn, state) };
-    let mut line = format!("{}: {state}.", out.paint(Style::Heading, &clean(&v.product)));
+    let state =
+        if v.state == MachineState::Activated { out.paint(Style::Label, state) } else { out.paint(Style::Warn, state) };
+    // English sentences end in ". ", Chinese ones in "。" with no space.
+    let (colon, stop, space) = if en { (": ", ".", " ") } else { ("：", "。", "") };
+    let mut line = format!("{}{colon}{state}{stop}", out.paint(Style::Heading, &clean(&v.product)));
     if let Some(code) = &v.code {
-        let _ = write!(line, " {} {}", out.paint(Style::Code, &code.code), code.name.as_deref().unwrap_or_default());
-        line = line.trim_end().to_string();
-        line.push('.');
+        let name = code.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
+        let _ = write!(line, "{space}{}{name}{stop}", out.paint(Style::Code, &code.code));
     }
     if let Some(host) = &v.kms_host {
-        let _ = write!(line, "{}{}", if en { " KMS host " } else { " KMS 主机 " }, clean(host));
-        line.push_str(if en { "." } else { "。" });
+        let _ = write!(line, "{space}{}{}{stop}", if en { "KMS host " } else { "KMS 主机 " }, clean(host));
     }
     if let Some(days) = v.days_left {
-        let _ = write!(line, "{}", if en { format!(" {days} days left.") } else { format!(" 剩余 {days} 天。") });
+        let _ =
+            write!(line, "{space}{}{stop}", if en { format!("{days} days left") } else { format!("剩余 {days} 天") });
     }
     let _ = writeln!(text, "{}", out.wrap(&line, ""));
     if v.renewal_at_risk {
@@ -184,8 +187,11 @@ fn verdict_block(v: &Verdict, checks: &[CheckView], out: &Output) -> String {
         let _ = writeln!(text, "{}", out.wrap(warning, "  "));
     }
     for check in v.blocked_by.iter().filter_map(|i| checks.get(*i)) {
-        let label = if en { "because" } else { "原因" };
-        let because = format!("{label}: {} ({}): {}", check.title, clean(&check.check.subject), clean(&check.check.evidence));
+        let because = if en {
+            format!("because: {} ({}): {}", check.title, clean(&check.check.subject), clean(&check.check.evidence))
+        } else {
+            format!("原因：{}（{}）：{}", check.title, clean(&check.check.subject), clean(&check.check.evidence))
+        };
         let _ = writeln!(text, "{}", out.wrap(&because, "  "));
     }
     let fix = v.blocked_by.iter().filter_map(|i| checks.get(*i)).map(|c| c.next_step).find(|s| !s.is_empty());
@@ -245,7 +251,8 @@ fn render(d: &Doctor, out: &Output) -> String {
             let place = e.record_id.map(|r| format!("#{r}")).or(e.line.map(|l| format!(":{l}"))).unwrap_or_default();
             let event = e.event_id.map(|id| format!("event {id} ")).unwrap_or_default();
             let time = e.time.map(|t| t.to_string()).unwrap_or_default();
-            let _ = writeln!(text, "    {}", out.paint(Style::Dim, &clean(&format!("{event}{}{place} {time}", e.file))));
+            let _ =
+                writeln!(text, "    {}", out.paint(Style::Dim, &clean(&format!("{event}{}{place} {time}", e.file))));
         }
     }
     for f in d.report.findings.iter().filter(|f| f.kms_host.is_some() && f.machine.is_none()) {
@@ -311,8 +318,18 @@ fn summary_line(d: &Doctor, lang: Lang) -> String {
     let first = bad[0];
     let code = first.code.as_ref().map(|c| format!(" {}", c.code)).unwrap_or_default();
     if en {
-        format!("{computer}: {} of {total} products not activated; {}: {}{code}", bad.len(), clean(&first.product), state_words(first, lang))
+        format!(
+            "{computer}: {} of {total} products not activated; {}: {}{code}",
+            bad.len(),
+            clean(&first.product),
+            state_words(first, lang)
+        )
     } else {
-        format!("{computer}：{total} 个产品中 {} 个未激活；{}：{}{code}", bad.len(), clean(&first.product), state_words(first, lang))
+        format!(
+            "{computer}：{total} 个产品中 {} 个未激活；{}：{}{code}",
+            bad.len(),
+            clean(&first.product),
+            state_words(first, lang)
+        )
     }
 }

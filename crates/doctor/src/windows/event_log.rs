@@ -6,9 +6,12 @@
 
 use std::fmt::Write as _;
 
-use windows_sys::Win32::Foundation::{ERROR_EVT_CHANNEL_NOT_FOUND, ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, GetLastError};
+use windows_sys::Win32::Foundation::{
+    ERROR_EVT_CHANNEL_NOT_FOUND, ERROR_INSUFFICIENT_BUFFER, ERROR_NO_MORE_ITEMS, GetLastError,
+};
 use windows_sys::Win32::System::EventLog::{
-    EVT_HANDLE, EvtClose, EvtNext, EvtQuery, EvtQueryChannelPath, EvtQueryReverseDirection, EvtRender, EvtRenderEventXml,
+    EVT_HANDLE, EvtClose, EvtNext, EvtQuery, EvtQueryChannelPath, EvtQueryReverseDirection, EvtRender,
+    EvtRenderEventXml,
 };
 
 use actdoc_logs::decode::{KMS_CHANNEL, OUR_PROVIDERS, WANTED_IDS};
@@ -88,7 +91,8 @@ fn query(channel: &str, xpath: &str, max: usize) -> Result<Vec<String>, u32> {
     let (channel, xpath) = (wide(channel), wide(xpath));
     // SAFETY: both strings are NUL-terminated UTF-16 that live through the call; session 0 is the
     // local machine.
-    let results = unsafe { EvtQuery(0, channel.as_ptr(), xpath.as_ptr(), EvtQueryChannelPath | EvtQueryReverseDirection) };
+    let results =
+        unsafe { EvtQuery(0, channel.as_ptr(), xpath.as_ptr(), EvtQueryChannelPath | EvtQueryReverseDirection) };
     if results == 0 {
         return Err(last_error());
     }
@@ -100,9 +104,7 @@ fn query(channel: &str, xpath: &str, max: usize) -> Result<Vec<String>, u32> {
         let mut returned = 0u32;
         // SAFETY: `handles` has room for BATCH handles, the count passed; `returned` is a valid
         // out pointer. EvtNext writes at most `returned` handles.
-        let ok = unsafe {
-            EvtNext(results.0, BATCH, handles.as_mut_ptr(), NEXT_TIMEOUT_MS, 0, &raw mut returned)
-        };
+        let ok = unsafe { EvtNext(results.0, BATCH, handles.as_mut_ptr(), NEXT_TIMEOUT_MS, 0, &raw mut returned) };
         if ok == 0 {
             match last_error() {
                 ERROR_NO_MORE_ITEMS => break,

@@ -42,7 +42,8 @@ pub(super) fn read() -> Licensing {
 }
 
 fn products(connection: &WMIConnection) -> (Vec<WmiObject>, Part) {
-    let query = format!("SELECT {PRODUCT_PROPERTIES} FROM SoftwareLicensingProduct WHERE PartialProductKey IS NOT NULL");
+    let query =
+        format!("SELECT {PRODUCT_PROPERTIES} FROM SoftwareLicensingProduct WHERE PartialProductKey IS NOT NULL");
     match rows(connection, &query) {
         Ok(products) => {
             let detail = format!("{} licensing products with a product key", products.len());
