@@ -94,6 +94,13 @@ fn scan_reads_a_bundle_and_a_folder_of_them_like_logs() {
         machine["products"].as_array().unwrap().iter().map(|p| p["state"].as_str().unwrap()).collect();
     assert_eq!(states.len(), 2);
     assert!(states.contains(&"failing") && states.contains(&"activated"), "{states:?}");
+
+    // The round trip: the fleet's scan of the bundle and doctor's own judging agree.
+    let bundle = dir.0.join("PC01.zip").display().to_string();
+    let doctor: Value = serde_json::from_slice(&actdoc(&["doctor", "--from", &bundle, "--json"]).stdout).unwrap();
+    for key in ["summary", "machines", "findings", "attempts"] {
+        assert_eq!(report[key], doctor[key], "{key}");
+    }
 }
 
 #[test]

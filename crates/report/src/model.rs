@@ -391,7 +391,8 @@ pub struct Warning {
 #[derive(Clone, Debug, Serialize)]
 pub struct Source {
     pub path: String,
-    /// `evtx`, `event_xml`, `slmgr_text` or `unreadable`.
+    /// `evtx`, `event_xml`, `slmgr_text`, `office_text`, `powershell`, `event_viewer_text`, `bundle`
+    /// or `unreadable`.
     pub format: String,
     pub records: u64,
     /// Records that were activation events we use.

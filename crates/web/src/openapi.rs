@@ -516,7 +516,8 @@ pub(crate) struct WarningDoc {
 #[allow(dead_code)]
 pub(crate) struct SourceDoc {
     path: String,
-    /// `evtx`, `event_xml`, `slmgr_text` or `unreadable`.
+    /// `evtx`, `event_xml`, `slmgr_text`, `office_text`, `powershell`, `event_viewer_text`, `bundle`
+    /// or `unreadable`.
     format: String,
     records: u64,
     hits: u64,

@@ -88,8 +88,12 @@ fn now() -> Option<Timestamp> {
     Some(Timestamp(i64::try_from(since.as_secs()).ok()?))
 }
 
-/// A Windows error as its number and the system's message.
+/// A Windows error as its number and the system's message; access denied says what would help.
 fn win32_error(code: u32) -> String {
+    const ERROR_ACCESS_DENIED: u32 = 5;
     let message = std::io::Error::from_raw_os_error(i32::from_ne_bytes(code.to_ne_bytes())).to_string();
-    format!("{message} (Win32 {code})")
+    // std appends " (os error N)"; the number is said once, below.
+    let message = message.rsplit_once(" (os error").map_or(message.as_str(), |(m, _)| m).trim_end().to_string();
+    let hint = if code == ERROR_ACCESS_DENIED { "; run from an elevated prompt" } else { "" };
+    format!("{message} (Win32 {code}{hint})")
 }

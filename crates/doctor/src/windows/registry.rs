@@ -46,7 +46,11 @@ pub(super) fn read() -> (Values, Part) {
 
 fn key_values(path: &str, names: &[&str]) -> Result<BTreeMap<String, serde_json::Value>, String> {
     let relative = path.strip_prefix(r"HKLM\").unwrap_or(path);
-    let key = LOCAL_MACHINE.open(relative).map_err(|e| e.message())?;
+    let key = LOCAL_MACHINE.open(relative).map_err(|e| {
+        // windows-result keeps the HRESULT; a Win32 error is HRESULT_FROM_WIN32 of it.
+        let code = u32::from_ne_bytes(e.code().0.to_ne_bytes());
+        if code & 0xFFFF_0000 == 0x8007_0000 { super::win32_error(code & 0xFFFF) } else { e.message() }
+    })?;
     let mut found = BTreeMap::new();
     for name in names {
         // A value that is not set is simply absent.

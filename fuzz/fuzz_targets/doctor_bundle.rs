@@ -1,0 +1,12 @@
+//! Any bytes as a doctor bundle (a zip whose entries go to the XML and PowerShell readers): no
+//! panic, and a damaged entry never costs more than its cap.
+#![no_main]
+
+use actdoc_logs::bundle;
+use actdoc_logs::scan::scan_bundle;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = bundle::read(std::io::Cursor::new(data), "fuzz.zip");
+    let _ = scan_bundle(data, "fuzz.zip");
+});
