@@ -101,7 +101,7 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
                 read.licensing = Some(report);
             }
             None => {
-                warn(&mut read, LICENSING, "no licence objects in it (expected a JSON array of WMI objects)".into())
+                warn(&mut read, LICENSING, "no licence objects in it (expected a JSON array of WMI objects)".into());
             }
         },
         Err(EntryError::Missing) => {}
@@ -119,7 +119,11 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
             },
             Err(EntryError::Missing) => {}
             Err(e) => {
-                read.warnings.push(ReadWarning { file: format!("{file}!{name}"), offset: None, message: e.to_string() })
+                read.warnings.push(ReadWarning {
+                    file: format!("{file}!{name}"),
+                    offset: None,
+                    message: e.to_string(),
+                });
             }
         }
     }
