@@ -122,6 +122,9 @@ pub(crate) enum Command {
                             2 usage error (or not on Windows without --from)."
     )]
     Doctor(DoctorArgs),
+    /// Write what other tools need: WEF subscriptions that collect the activation events
+    #[command(subcommand)]
+    Export(ExportWhat),
     /// Show the KMS client setup keys (GVLKs) Microsoft publishes, by edition
     #[command(after_help = "Examples:\n  actdoc keys\n  actdoc keys 'server 2022 datacenter'")]
     Keys(KeysArgs),
@@ -178,6 +181,30 @@ pub(crate) struct CheckArgs {
     /// Deadline per target, covering connect, bind and retries (3, 3s, 500ms)
     #[arg(long, default_value = "3s", value_parser = crate::commands::parse_timeout)]
     pub(crate) timeout: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExportWhat {
+    /// Source-initiated Windows Event Forwarding subscriptions: clients (Application log) and KMS hosts
+    #[command(
+        after_help = "Examples:\n  actdoc export wef                       both documents to standard output\n  \
+                            actdoc export wef --out C:\\wef          clients.xml and kms-hosts.xml\n  \
+                            wecutil cs C:\\wef\\clients.xml            create the subscription on the collector\n\n\
+                            Then point the machines at the collector (GPO: Computer Configuration > Administrative \
+                            Templates > Windows Components > Event Forwarding > Configure target Subscription Manager) \
+                            and scan the collector's ForwardedEvents log."
+    )]
+    Wef(WefArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WefArgs {
+    /// Write clients.xml and kms-hosts.xml into this folder instead of printing both
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<std::path::PathBuf>,
+    /// Who may subscribe, as an SDDL (AllowedSourceDomainComputers) [default: Domain Computers]
+    #[arg(long, value_name = "SDDL")]
+    pub(crate) allowed_sddl: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,8 @@ impl Interner {
 /// `KmsRequests` source of the KMS host log).
 pub const OUR_PROVIDERS: [&str; 4] =
     ["Microsoft-Windows-Security-SPP", "Security-SPP", "Microsoft-Windows-Security-Licensing-SLC", "KmsRequests"];
+/// The event source names (`Provider/@EventSourceName`) our events carry under other provider names.
+pub const OUR_EVENT_SOURCES: [&str; 2] = ["Software Protection Platform Service", "KmsRequests"];
 pub const KMS_CHANNEL: &str = "Key Management Service";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,10 +111,7 @@ pub struct StateData {
 /// Whether the event's provider is one of ours.
 pub fn is_ours(event: &RawEvent) -> bool {
     OUR_PROVIDERS.contains(&event.provider.as_str())
-        || event
-            .event_source_name
-            .as_deref()
-            .is_some_and(|s| s == "Software Protection Platform Service" || s == "KmsRequests")
+        || event.event_source_name.as_deref().is_some_and(|s| OUR_EVENT_SOURCES.contains(&s))
 }
 
 /// The event IDs we decode: client requests and answers (12288, 12289), the host's log of each

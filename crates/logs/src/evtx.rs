@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use evtx::{EvtxChunkData, ParserSettings};
 
-use crate::decode::{KMS_CHANNEL, OUR_PROVIDERS, is_wanted_id};
+use crate::decode::{KMS_CHANNEL, OUR_EVENT_SOURCES, OUR_PROVIDERS, is_wanted_id};
 use crate::event::{Origin, RawEvent, ReadWarning};
 use crate::selector::{CHUNK_SIZE, Classified, select_chunk};
 use crate::xml::parse_event;
@@ -42,7 +42,7 @@ pub fn read(mode: Mode, path: &Path, file_label: &str, on_event: impl FnMut(RawE
 fn might_be_ours(c: &Classified<'_>) -> bool {
     let kms_channel = c.channel.is(KMS_CHANNEL).unwrap_or(true);
     let provider = c.provider.is_any(&OUR_PROVIDERS).unwrap_or(true)
-        || c.event_source_name.is_any(&["Software Protection Platform Service", "KmsRequests"]).unwrap_or(true);
+        || c.event_source_name.is_any(&OUR_EVENT_SOURCES).unwrap_or(true);
     kms_channel || (provider && c.event_id.is_none_or(is_wanted_id))
 }
 

@@ -16,3 +16,4 @@ pub mod slmgr;
 /// Timestamps live in the core crate, which the report renderer shares.
 pub use actdoc_core::time;
 pub mod xml;
+pub mod xpath;

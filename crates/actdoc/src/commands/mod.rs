@@ -4,6 +4,7 @@ mod check;
 mod completions;
 mod doctor;
 mod explain;
+mod export;
 mod keys;
 mod list;
 mod man;
@@ -35,6 +36,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&args, kb()?, &out),
         Command::Serve(args) => serve::run(&args, kb()?, &out),
         Command::Doctor(args) => doctor::run(&args, kb()?, &out),
+        Command::Export(what) => export::run(&what, &out),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Man => man::run(),
     }

@@ -14,7 +14,7 @@ use windows_sys::Win32::System::EventLog::{
     EvtRenderEventXml,
 };
 
-use actdoc_logs::decode::{KMS_CHANNEL, OUR_PROVIDERS, WANTED_IDS};
+use actdoc_logs::xpath;
 
 use super::win32_error;
 use crate::collection::Part;
@@ -25,15 +25,11 @@ const NEXT_TIMEOUT_MS: u32 = 10_000;
 
 /// The events as one `<Events>` document (oldest first) and what was read.
 pub(super) fn read(days: u32, max: usize) -> (Option<String>, Part) {
-    let window = format!("TimeCreated[timediff(@SystemTime) <= {}]", u64::from(days) * 86_400_000);
-    let ids = WANTED_IDS.iter().map(|id| format!("EventID={id}")).collect::<Vec<_>>().join(" or ");
-    let providers = OUR_PROVIDERS.iter().map(|p| format!("@Name='{p}'")).collect::<Vec<_>>().join(" or ");
-    let application = format!("*[System[Provider[{providers}] and ({ids}) and {window}]]");
-    // The host's log is selected by ID only: its provider's name differs across versions.
-    let kms = format!("*[System[(EventID=12290) and {window}]]");
+    let within = Some(u64::from(days) * 86_400_000);
+    let (application, kms) = (xpath::application(within), xpath::kms_host(within));
 
     let mut xml = String::from("<Events>\n");
-    let app_events = match query("Application", &application, max) {
+    let app_events = match query(application.channel, &application.xpath, max) {
         Ok(events) => events,
         Err(0) => {
             // Wine's EvtQuery is a stub that returns no handle and sets no error.
@@ -43,7 +39,7 @@ pub(super) fn read(days: u32, max: usize) -> (Option<String>, Part) {
         Err(code) => return (None, Part::failed(format!("Application log: EvtQuery failed: {}", win32_error(code)))),
     };
     let mut detail = format!("{} events from the Application log (last {days} days)", app_events.len());
-    let host_events = match query(KMS_CHANNEL, &kms, max) {
+    let host_events = match query(kms.channel, &kms.xpath, max) {
         Ok(events) => {
             let _ = write!(detail, ", {} from the Key Management Service log", events.len());
             events

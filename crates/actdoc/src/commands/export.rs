@@ -1,0 +1,56 @@
+//! `actdoc export`: files for the tools a fleet already runs. `wef` prints both subscriptions,
+//! each a whole XML document, or writes them into a folder for `wecutil cs`.
+
+use std::process::ExitCode;
+
+use actdoc_export::wef::{self, Subscription};
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::cli::{ExportWhat, Format, WefArgs};
+use crate::output::{self, Output};
+
+pub(crate) fn run(what: &ExportWhat, out: &Output) -> Result<ExitCode> {
+    match what {
+        ExportWhat::Wef(args) => wef(args, out),
+    }
+}
+
+/// `--json`: each document with its file name and subscription id.
+#[derive(Serialize)]
+struct SubscriptionView<'a> {
+    file: &'a str,
+    id: &'a str,
+    xml: &'a str,
+}
+
+fn wef(args: &WefArgs, out: &Output) -> Result<ExitCode> {
+    let mut options = wef::Options::default();
+    if let Some(sddl) = &args.allowed_sddl {
+        options.allowed_sddl.clone_from(sddl);
+    }
+    let subscriptions = wef::subscriptions(&options);
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for s in &subscriptions {
+            let path = dir.join(s.file_name);
+            std::fs::write(&path, &s.xml).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("actdoc: wrote {} (wecutil cs \"{}\")", path.display(), path.display());
+        }
+        return Ok(output::exit(output::OK));
+    }
+    match out.format {
+        Format::Json => {
+            let views: Vec<SubscriptionView> = subscriptions
+                .iter()
+                .map(|s: &Subscription| SubscriptionView { file: s.file_name, id: s.id, xml: &s.xml })
+                .collect();
+            output::print_json(&views)?;
+        }
+        Format::Text | Format::Csv | Format::Html => {
+            let text: Vec<&str> = subscriptions.iter().map(|s| s.xml.as_str()).collect();
+            output::print_text(&text.join("\n"))?;
+        }
+    }
+    Ok(output::exit(output::OK))
+}
