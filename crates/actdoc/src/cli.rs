@@ -62,6 +62,8 @@ pub(crate) enum Format {
     Csv,
     /// `scan` only: one self-contained page
     Html,
+    /// `scan` only: one finding per line, for a SIEM to ingest
+    Jsonl,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,7 +100,8 @@ pub(crate) enum Command {
                             actdoc scan collected/                       one folder per machine\n  \
                             actdoc scan collected/ --format html -o report.html\n  \
                             actdoc scan kms01-KeyManagementService.evtx --as-of 2024-05-01\n  \
-                            actdoc scan slmgr-dlv.txt --json\n\n\
+                            actdoc scan slmgr-dlv.txt --json\n  \
+                            actdoc scan ForwardedEvents.evtx --since 2024-05-01 --format jsonl   one finding per line\n\n\
                             Exit status: 0 nothing wrong, 1 findings, 2 usage error or nothing readable.")]
     Scan(ScanArgs),
     /// Run the web app and JSON API for a helpdesk (pages, /api/v1, OpenAPI at /api/openapi.json)
@@ -244,6 +247,12 @@ pub(crate) struct ScanArgs {
     /// newest evidence, each host's newest event; never the clock of the machine running the scan]
     #[arg(long, value_name = "DATE")]
     pub(crate) as_of: Option<String>,
+    /// Leave out events before this time (a date means its start, UTC); counted in sources[].outside_window
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+    /// Leave out events after this time (a date means its end, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
     /// With `--format csv`: one row per product of each machine, or one per finding
     #[arg(long, value_enum, default_value_t = CsvTable::Products)]
     pub(crate) csv: CsvTable,

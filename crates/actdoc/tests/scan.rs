@@ -165,3 +165,118 @@ fn the_html_report_in_a_real_browser() {
     assert_eq!(summary["charts"], 4);
     assert!(screenshot.is_file());
 }
+
+#[test]
+fn since_and_until_leave_events_out_and_count_them_per_source() {
+    let all: Value = serde_json::from_slice(&actdoc(&["scan", &fleet(), "--json"]).stdout).unwrap();
+    let window: Value = serde_json::from_slice(
+        &actdoc(&["scan", &fleet(), "--since", "2024-05-01", "--until", "2024-05-31", "--json"]).stdout,
+    )
+    .unwrap();
+    let count =
+        |r: &Value, key: &str| r["sources"].as_array().unwrap().iter().map(|s| s[key].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(count(&all, "outside_window"), 0);
+    let outside = count(&window, "outside_window");
+    assert!(outside > 0, "{window:#}");
+    assert_eq!(count(&window, "hits") + outside, count(&all, "hits"), "every event is either kept or counted out");
+    assert!(window["summary"]["machines"].as_u64() < all["summary"]["machines"].as_u64());
+
+    let backwards = actdoc(&["scan", &fleet(), "--since", "2024-06-01", "--until", "2024-05-01"]);
+    assert_eq!(backwards.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&backwards.stderr).contains("is after --until"));
+}
+
+#[test]
+fn jsonl_is_one_finding_per_line_that_stands_alone() {
+    let report: Value = serde_json::from_slice(&actdoc(&["scan", &fleet(), "--json"]).stdout).unwrap();
+    let output = actdoc(&["scan", &fleet(), "--format", "jsonl"]);
+    assert_eq!(output.status.code(), Some(1), "findings are a problem found, as with --json");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(lines.len(), findings.len());
+    for (line, finding) in lines.iter().zip(findings) {
+        assert_eq!(line["schema"], 2);
+        assert!(line["generated_by"].as_str().unwrap().starts_with("actdoc "));
+        assert_eq!(line["kind"], finding["kind"]);
+        assert_eq!(line["title"], finding["title"]);
+    }
+    let not_here = actdoc(&["explain", "0xC004F074", "--format", "jsonl"]);
+    assert_eq!(not_here.status.code(), Some(2));
+}
+
+/// The made-up fleet written as a collector or shipper would write it, one JSON object per line,
+/// from the documented shapes: OpenWEC RawJson (`meta`, `data`), OpenWEC Json (`System`,
+/// `EventData.Data[]`), and Winlogbeat (`winlog.*`, `param1…N`, `@timestamp`), in a folder per
+/// machine as OpenWEC's file output lays them out.
+fn fleet_as(shape: &str, dir: &std::path::Path) {
+    let source = workspace_root().join("tests/fixtures/fleet");
+    for machine in std::fs::read_dir(&source).unwrap() {
+        let machine = machine.unwrap().path();
+        let out_dir = dir.join(machine.file_name().unwrap()).join("10.0.0.1").join("principal");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let mut lines = String::new();
+        for file in std::fs::read_dir(&machine).unwrap() {
+            let xml = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            let mut events = Vec::new();
+            actdoc_logs::xml::read_events(xml.as_bytes(), "fixture", |e| events.push(e));
+            let originals: Vec<&str> =
+                xml.lines().filter(|l| l.starts_with("<Event ") || l.starts_with("<Event>")).collect();
+            assert_eq!(originals.len(), events.len());
+            for (e, original) in events.iter().zip(originals) {
+                let time = e.time.map(|t| t.to_string());
+                let line = match shape {
+                    "raw_json" => {
+                        serde_json::json!({"meta": {"IpAddress": "10.0.0.1", "Principal": "PC$@CONTOSO.TEST"}, "data": original})
+                    }
+                    "json" => serde_json::json!({
+                        "System": {"Provider": {"Name": e.provider, "EventSourceName": e.event_source_name}, "EventID": e.event_id,
+                                   "EventIDQualifiers": e.qualifiers, "TimeCreated": time, "EventRecordID": e.record_id,
+                                   "Channel": e.channel, "Computer": e.computer},
+                        "EventData": {"Data": e.data},
+                        "OpenWEC": {"IpAddress": "10.0.0.1"}
+                    }),
+                    _ => {
+                        let params: serde_json::Map<String, Value> = e
+                            .data
+                            .iter()
+                            .enumerate()
+                            .map(|(i, d)| (format!("param{}", i + 1), Value::from(d.clone())))
+                            .collect();
+                        serde_json::json!({
+                            "@timestamp": time,
+                            "winlog": {"channel": e.channel, "event_id": e.event_id.to_string(), "provider_name": e.provider,
+                                       "computer_name": e.computer, "record_id": e.record_id.map(|r| r.to_string()),
+                                       "event_data": params}
+                        })
+                    }
+                };
+                lines.push_str(&line.to_string());
+                lines.push('\n');
+            }
+        }
+        std::fs::write(out_dir.join("messages"), lines).unwrap();
+    }
+}
+
+#[test]
+fn collector_and_shipper_lines_read_like_the_event_xml() {
+    let reference: Value = serde_json::from_slice(&actdoc(&["scan", &fleet(), "--json"]).stdout).unwrap();
+    for (shape, format) in [("raw_json", "openwec_raw_json"), ("json", "openwec_json"), ("winlogbeat", "winlogbeat")] {
+        let dir = TempDir::new(shape);
+        fleet_as(shape, &dir.0);
+        let out = actdoc(&["scan", &dir.0.display().to_string(), "--json"]);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            report["sources"].as_array().unwrap().iter().all(|s| s["format"] == format),
+            "{shape}: {}",
+            report["sources"]
+        );
+        assert_eq!(report["warnings"], serde_json::json!([]), "{shape}");
+        assert_eq!(report["summary"], reference["summary"], "{shape}");
+        let titles =
+            |r: &Value| r["findings"].as_array().unwrap().iter().map(|f| f["title"].clone()).collect::<Vec<_>>();
+        assert_eq!(titles(&report), titles(&reference), "{shape}");
+        assert_eq!(report["kms_hosts"][0]["clients_30d"], reference["kms_hosts"][0]["clients_30d"], "{shape}");
+    }
+}

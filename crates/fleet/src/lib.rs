@@ -112,6 +112,7 @@ pub fn analyse(collected: &Collected, options: &Options) -> Report {
                 format: s.format.id().to_string(),
                 records: s.records,
                 hits: s.hits,
+                outside_window: s.outside_window,
             })
             .collect(),
     }

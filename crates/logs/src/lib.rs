@@ -12,6 +12,7 @@ pub mod evtx;
 pub mod paste;
 pub mod scan;
 pub mod selector;
+pub mod shipped;
 pub mod slmgr;
 /// Timestamps live in the core crate, which the report renderer shares.
 pub use actdoc_core::time;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
 use crate::paste::{self, TextKind};
+use crate::shipped::{self, Shipper};
 use crate::slmgr::{self, SlmgrReport};
 use crate::time::Timestamp;
 use crate::{bundle, evtx, xml};
@@ -24,6 +25,8 @@ pub enum Format {
     Text(TextKind),
     /// An `actdoc doctor --bundle` zip.
     Bundle,
+    /// JSON lines from a collector or shipper (OpenWEC, Winlogbeat).
+    Shipped(Shipper),
     Unreadable,
 }
 
@@ -34,6 +37,7 @@ impl Format {
             Format::EventXml => "event_xml",
             Format::Text(kind) => kind.id(),
             Format::Bundle => "bundle",
+            Format::Shipped(shipper) => shipper.id(),
             Format::Unreadable => "unreadable",
         }
     }
@@ -75,6 +79,8 @@ pub struct SourceFile {
     pub hits: u64,
     /// When the file was last written: the time of a text that does not say when it was printed.
     pub modified: Option<Timestamp>,
+    /// Activation events left out by [`Collected::keep_window`].
+    pub outside_window: u64,
 }
 
 #[derive(Debug, Default)]
@@ -83,6 +89,26 @@ pub struct Collected {
     pub slmgr: Vec<SourcedSlmgr>,
     pub warnings: Vec<ReadWarning>,
     pub sources: Vec<SourceFile>,
+}
+
+impl Collected {
+    /// Keeps the events from `since` to `until` (both inclusive) and counts the others per source;
+    /// an event without a time cannot be placed and is kept. Texts are not events: a product's
+    /// status is as of when it was printed, whatever the window.
+    pub fn keep_window(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
+        if since.is_none() && until.is_none() {
+            return;
+        }
+        let sources = &mut self.sources;
+        self.events.retain(|e| {
+            let inside = e.time.is_none_or(|t| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u));
+            if !inside && let Some(source) = sources.get_mut(e.file) {
+                source.outside_window += 1;
+                source.hits = source.hits.saturating_sub(1);
+            }
+            inside
+        });
+    }
 }
 
 /// Counters a progress bar can show while the scan runs.
@@ -273,6 +299,7 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
             records: result.records,
             hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
             modified: job.modified,
+            outside_window: 0,
         });
         collected.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
         collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
@@ -364,6 +391,15 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
             Ok(f) => read_bundle(std::io::BufReader::new(f), &file, &mut result),
             Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
         },
+        Format::Shipped(_) => match std::fs::File::open(&job.path) {
+            Ok(f) => {
+                let (records, warnings) =
+                    shipped::read_lines(std::io::BufReader::new(f), &file, |e| keep(&e, &mut result));
+                result.records = records;
+                result.warnings.extend(warnings);
+            }
+            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
+        },
         Format::EventXml => {
             read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
         }
@@ -437,6 +473,9 @@ pub fn detect(head: &[u8]) -> Format {
     }
     let text = decode_head(head);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if let Some(shipper) = Shipper::detect(trimmed) {
+        return Format::Shipped(shipper);
+    }
     if trimmed.starts_with('<') && (trimmed.contains("<Event") || trimmed.contains("<Events")) {
         Format::EventXml
     } else {
@@ -491,6 +530,7 @@ pub fn scan_bundle(bytes: &[u8], name: &str) -> Collected {
         records: result.records,
         hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
         modified: None,
+        outside_window: 0,
     });
     collected.events = result.events;
     collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file: 0, report }));

@@ -397,4 +397,6 @@ pub struct Source {
     pub records: u64,
     /// Records that were activation events we use.
     pub hits: u64,
+    /// Activation events left out by `--since`/`--until`.
+    pub outside_window: u64,
 }

@@ -521,6 +521,8 @@ pub(crate) struct SourceDoc {
     format: String,
     records: u64,
     hits: u64,
+    /// Activation events left out by `--since`/`--until` (always 0 here).
+    outside_window: u64,
 }
 
 /// 422 of `POST /api/v1/analyze`: what could not be read, file by file.

@@ -61,7 +61,7 @@ pub(crate) fn run(args: &CheckArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let failed = report.checks.iter().any(|c| c.status == Status::Fail);
     match out.format {
         Format::Json => output::print_json(&json_view(&report, kb, out.lang))?,
-        Format::Text | Format::Csv | Format::Html => {
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
             let views: Vec<CheckView> = report.checks.iter().map(|c| view(c, kb, out.lang)).collect();
             output::print_text(&render(&views, &summary(&report), &report, out))?;
         }

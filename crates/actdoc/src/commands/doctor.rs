@@ -42,7 +42,7 @@ pub(crate) fn run(args: &DoctorArgs, kb: &Kb, out: &Output) -> Result<ExitCode> 
     } else {
         match out.format {
             Format::Json => output::print_json(&doctor)?,
-            Format::Text | Format::Csv | Format::Html => output::print_text(&render(&doctor, out))?,
+            Format::Text | Format::Csv | Format::Html | Format::Jsonl => output::print_text(&render(&doctor, out))?,
         }
     }
     let all_activated =

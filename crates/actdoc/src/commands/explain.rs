@@ -51,7 +51,7 @@ pub(crate) fn run(args: &ExplainArgs, kb: &Kb, out: &Output) -> Result<ExitCode>
                 .collect();
             output::print_json(&items)?;
         }
-        Format::Text | Format::Csv | Format::Html => {
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
             // Printed one by one, so an error on stderr lands between the results it came between.
             for (i, (_, result)) in results.iter().enumerate() {
                 match result {

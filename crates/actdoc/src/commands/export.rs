@@ -47,7 +47,7 @@ fn wef(args: &WefArgs, out: &Output) -> Result<ExitCode> {
                 .collect();
             output::print_json(&views)?;
         }
-        Format::Text | Format::Csv | Format::Html => {
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
             let text: Vec<&str> = subscriptions.iter().map(|s| s.xml.as_str()).collect();
             output::print_text(&text.join("\n"))?;
         }

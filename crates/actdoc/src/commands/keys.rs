@@ -30,7 +30,9 @@ pub(crate) fn run(args: &KeysArgs, out: &Output) -> Result<ExitCode> {
                 matches.iter().map(|p| Row { product: p, kms_threshold: p.kind.kms_threshold() }).collect();
             output::print_json(&rows)?;
         }
-        Format::Text | Format::Csv | Format::Html => output::print_text(&render(&matches, &query, out))?,
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
+            output::print_text(&render(&matches, &query, out))?;
+        }
     }
     Ok(output::exit(if matches.is_empty() { output::PROBLEM } else { output::OK }))
 }

@@ -48,7 +48,7 @@ pub(crate) fn run(args: &ListArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         .collect();
     match out.format {
         Format::Json => output::print_json(&rows)?,
-        Format::Text | Format::Csv | Format::Html => {
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
             let mut text = String::new();
             for row in &rows {
                 let _ = writeln!(

@@ -24,8 +24,8 @@ pub(crate) use check::parse_timeout;
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let out = Output::from_args(&cli.global)?;
-    if matches!(out.format, Format::Csv | Format::Html) && !matches!(cli.command, Command::Scan(_)) {
-        anyhow::bail!("--format csv and html are for `scan`; this command prints text or json");
+    if matches!(out.format, Format::Csv | Format::Html | Format::Jsonl) && !matches!(cli.command, Command::Scan(_)) {
+        anyhow::bail!("--format csv, html and jsonl are for `scan`; this command prints text or json");
     }
     match cli.command {
         Command::Scan(args) => scan::run(&args, kb()?, &out),

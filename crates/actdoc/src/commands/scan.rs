@@ -12,7 +12,7 @@ use actdoc_core::{Kb, Lang, Products};
 use actdoc_fleet::{Options, analyse};
 use actdoc_logs::scan::{Progress, ScanOptions, scan};
 use actdoc_logs::time::Timestamp;
-use actdoc_report::model::{LicenseStatus, MachineState, Product, Report, Severity};
+use actdoc_report::model::{LicenseStatus, MachineState, Product, Report, SCHEMA, Severity};
 use actdoc_report::{csv, html};
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -25,7 +25,14 @@ const WRITE_BUFFER: usize = 1 << 20;
 
 pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let products = Products::embedded().map_err(|e| anyhow!("internal error: {e}"))?;
-    let as_of = args.as_of.as_deref().map(parse_as_of).transpose()?;
+    let as_of = args.as_of.as_deref().map(|s| parse_time("--as-of", s, END_OF_DAY)).transpose()?;
+    let since = args.since.as_deref().map(|s| parse_time("--since", s, START_OF_DAY)).transpose()?;
+    let until = args.until.as_deref().map(|s| parse_time("--until", s, END_OF_DAY)).transpose()?;
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        bail!("--since {since} is after --until {until}: no event could be inside");
+    }
     for path in &args.paths {
         if !path.exists() {
             bail!("{}: no such file or directory", path.display());
@@ -33,7 +40,7 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     }
 
     let progress = Progress::default();
-    let collected = std::thread::scope(|s| {
+    let mut collected = std::thread::scope(|s| {
         // Only a terminal gets a progress bar; it must not make a quick scan wait for its tick.
         let bar = std::io::stderr().is_terminal().then(|| s.spawn(|| show_progress(&progress)));
         let mode = if args.full_parse { actdoc_logs::evtx::Mode::FullParse } else { actdoc_logs::evtx::Mode::Selector };
@@ -46,6 +53,7 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         collected
     });
 
+    collected.keep_window(since, until);
     for w in &collected.warnings {
         let at = w.offset.map(|o| format!(" (byte {o})")).unwrap_or_default();
         eprintln!("actdoc: warning: {}{at}: {}", clean(&w.file), clean(&w.message));
@@ -77,6 +85,15 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
                 .as_bytes(),
             )?,
             Format::Html => w.write_all(html::render(&report).as_bytes())?,
+            Format::Jsonl => {
+                for finding in &report.findings {
+                    serde_json::to_writer(
+                        &mut *w,
+                        &FindingLine { schema: SCHEMA, generated_by: &report.generated_by, finding },
+                    )?;
+                    writeln!(w)?;
+                }
+            }
             Format::Text => w.write_all(render_text(&report, out).as_bytes())?,
         }
         Ok(w.flush()?)
@@ -93,11 +110,24 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     Ok(output::exit(if problem { output::PROBLEM } else { output::OK }))
 }
 
-/// `2024-05-01` or a full RFC 3339 time; a date means the end of that day (UTC).
-fn parse_as_of(s: &str) -> Result<Timestamp> {
+/// One line of `--format jsonl`: a finding, with the report's version and producer so each line
+/// stands alone in a SIEM.
+#[derive(serde::Serialize)]
+struct FindingLine<'a> {
+    schema: u32,
+    generated_by: &'a str,
+    #[serde(flatten)]
+    finding: &'a actdoc_report::model::Finding,
+}
+
+const START_OF_DAY: &str = "T00:00:00Z";
+const END_OF_DAY: &str = "T23:59:59Z";
+
+/// `2024-05-01` or a full RFC 3339 time; a date means the time of day given (UTC).
+fn parse_time(option: &str, s: &str, time_of_day: &str) -> Result<Timestamp> {
     Timestamp::parse_rfc3339(s)
-        .or_else(|| Timestamp::parse_rfc3339(&format!("{s}T23:59:59Z")))
-        .ok_or_else(|| anyhow!("--as-of `{s}`: expected a date like 2024-05-01 or 2024-05-01T12:00:00Z"))
+        .or_else(|| Timestamp::parse_rfc3339(&format!("{s}{time_of_day}")))
+        .ok_or_else(|| anyhow!("{option} `{s}`: expected a date like 2024-05-01 or 2024-05-01T12:00:00Z"))
 }
 
 /// A progress bar on stderr while files are read; indicatif draws nothing when stderr is not a
@@ -280,8 +310,11 @@ mod tests {
 
     #[test]
     fn as_of_accepts_a_date_or_a_time() {
-        assert_eq!(parse_as_of("2024-05-01").ok().map(Timestamp::to_rfc3339).as_deref(), Some("2024-05-01T23:59:59Z"));
-        assert!(parse_as_of("2024-05-01T12:00:00Z").is_ok());
-        assert!(parse_as_of("yesterday").is_err());
+        let as_of = |s| parse_time("--as-of", s, END_OF_DAY);
+        assert_eq!(as_of("2024-05-01").ok().map(Timestamp::to_rfc3339).as_deref(), Some("2024-05-01T23:59:59Z"));
+        assert!(as_of("2024-05-01T12:00:00Z").is_ok());
+        assert!(as_of("yesterday").is_err());
+        let since = parse_time("--since", "2024-05-01", START_OF_DAY);
+        assert_eq!(since.ok().map(Timestamp::to_rfc3339).as_deref(), Some("2024-05-01T00:00:00Z"));
     }
 }

@@ -14,7 +14,7 @@ pub(crate) fn run(args: &SearchArgs, kb: &Kb, out: &Output) -> Result<ExitCode> 
     let hits = search(&query, kb, out.lang, args.limit);
     match out.format {
         Format::Json => output::print_json(&hits)?,
-        Format::Text | Format::Csv | Format::Html => {
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
             let mut text = String::new();
             if hits.is_empty() {
                 let none = match out.lang {
