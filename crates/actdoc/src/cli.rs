@@ -198,6 +198,19 @@ pub(crate) enum ExportWhat {
                             and scan the collector's ForwardedEvents log."
     )]
     Wef(WefArgs),
+    /// Sigma rules (one .yml per single-event detection) generated from the knowledge base
+    #[command(after_help = "Examples:\n  actdoc export sigma rules/\n  \
+                            sigma convert -t splunk rules/          with sigma-cli and a backend\n\n\
+                            Unnamed event data is the field `Data` (all values joined by \", \"); the KMS host log is \
+                            `service: key-management-service` (channel \"Key Management Service\"): map both in your pipeline.")]
+    Sigma(SigmaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SigmaArgs {
+    /// Folder to write the rules into (created when missing)
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! the readers' own selection (`actdoc_logs::xpath`), the texts from the knowledge base.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod sigma;
 pub mod wef;
 
 /// Text for an XML element or a double-quoted attribute (apostrophes stay: the XPath is easier to

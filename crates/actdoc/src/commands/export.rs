@@ -7,13 +7,46 @@ use actdoc_export::wef::{self, Subscription};
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::cli::{ExportWhat, Format, WefArgs};
+use actdoc_core::Kb;
+
+use crate::cli::{ExportWhat, Format, SigmaArgs, WefArgs};
 use crate::output::{self, Output};
 
-pub(crate) fn run(what: &ExportWhat, out: &Output) -> Result<ExitCode> {
+pub(crate) fn run(what: &ExportWhat, kb: &Kb, out: &Output) -> Result<ExitCode> {
     match what {
         ExportWhat::Wef(args) => wef(args, out),
+        ExportWhat::Sigma(args) => sigma(args, kb, out),
     }
+}
+
+/// `--json`: each rule's file, name and id.
+#[derive(Serialize)]
+struct RuleView<'a> {
+    file: &'a str,
+    name: &'a str,
+    id: String,
+}
+
+fn sigma(args: &SigmaArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
+    let rules = actdoc_export::sigma::rules(kb);
+    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
+    for rule in &rules {
+        let path = args.dir.join(&rule.file_name);
+        std::fs::write(&path, &rule.yaml).with_context(|| format!("writing {}", path.display()))?;
+    }
+    match out.format {
+        Format::Json => {
+            let views: Vec<RuleView> =
+                rules.iter().map(|r| RuleView { file: &r.file_name, name: r.name, id: r.id.to_string() }).collect();
+            output::print_json(&views)?;
+        }
+        Format::Text | Format::Csv | Format::Html | Format::Jsonl => {
+            let lines: Vec<String> =
+                rules.iter().map(|r| format!("{}  {}\n", r.id, args.dir.join(&r.file_name).display())).collect();
+            output::print_text(&lines.concat())?;
+        }
+    }
+    Ok(output::exit(output::OK))
 }
 
 /// `--json`: each document with its file name and subscription id.

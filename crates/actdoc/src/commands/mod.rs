@@ -36,7 +36,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&args, kb()?, &out),
         Command::Serve(args) => serve::run(&args, kb()?, &out),
         Command::Doctor(args) => doctor::run(&args, kb()?, &out),
-        Command::Export(what) => export::run(&what, &out),
+        Command::Export(what) => export::run(&what, kb()?, &out),
         Command::Completions(args) => Ok(completions::run(&args)),
         Command::Man => man::run(),
     }
