@@ -280,3 +280,22 @@ fn collector_and_shipper_lines_read_like_the_event_xml() {
         assert_eq!(report["kms_hosts"][0]["clients_30d"], reference["kms_hosts"][0]["clients_30d"], "{shape}");
     }
 }
+
+/// Regression: `--since` cut a KMS host's earlier requests and so invented a lower 30-day count
+/// ("7 unique machines" where the host had counted 12); a host's requests within its count window
+/// and the skew tolerance are kept as context, so a window that starts later never reports what the
+/// whole log does not. (`--until` moves the time the count is judged at, so its findings are those
+/// of that earlier day, rightly different.)
+#[test]
+fn a_later_start_never_invents_a_finding_the_whole_log_does_not_have() {
+    let titles = |args: &[&str]| -> std::collections::BTreeSet<String> {
+        let out: Value = serde_json::from_slice(&actdoc(args).stdout).unwrap();
+        out["findings"].as_array().unwrap().iter().map(|f| f["title"].as_str().unwrap().to_string()).collect()
+    };
+    let fleet = fleet();
+    let whole = titles(&["scan", &fleet, "--json"]);
+    for day in ["2024-04-20", "2024-04-25", "2024-05-01", "2024-05-09", "2024-05-10", "2024-05-11"] {
+        let window = titles(&["scan", &fleet, "--since", day, "--json"]);
+        assert!(window.is_subset(&whole), "--since {day}: {:?}", window.difference(&whole).collect::<Vec<_>>());
+    }
+}

@@ -10,7 +10,7 @@ use actdoc_fleet::{Options, analyse};
 use actdoc_logs::bundle::{CHECKS, EVENTS, LICENSING, MANIFEST, REGISTRY, REPORT, VERSION};
 use actdoc_probe::texts::describe;
 use actdoc_probe::{Check, Finding, Status};
-use actdoc_report::model::Report;
+use actdoc_report::model::{Report, Warning};
 use serde::{Deserialize, Serialize};
 
 use crate::collection::{Collection, Sources};
@@ -135,9 +135,9 @@ pub const DOCTOR_SCHEMA: u32 = 1;
 /// Judges a bundle: reads it as `actdoc scan` does, then puts the verdicts and checks beside the
 /// report. Verdicts are as of the time it was collected unless `options.as_of` says otherwise.
 pub fn judge(bytes: &[u8], name: &str, options: &Options) -> Result<Doctor, String> {
-    let parts = actdoc_logs::bundle::read(Cursor::new(bytes), name)?;
-    let collected = actdoc_logs::scan::scan_bundle(bytes, name);
-    let report = analyse(
+    let (collected, parts) = actdoc_logs::scan::scan_bundle(bytes, name);
+    let parts = parts?;
+    let mut report = analyse(
         &collected,
         &Options {
             kb: options.kb,
@@ -149,7 +149,19 @@ pub fn judge(bytes: &[u8], name: &str, options: &Options) -> Result<Doctor, Stri
     );
     let manifest = &parts.manifest;
     let sources: Sources = manifest.get("collected").and_then(|v| Sources::deserialize(v).ok()).unwrap_or_default();
-    let checks: Option<Vec<CheckLine>> = parts.checks.and_then(|v| Vec::<CheckLine>::deserialize(&v).ok());
+    let checks: Option<Vec<CheckLine>> = match parts.checks.map(|v| Vec::<CheckLine>::deserialize(&v)) {
+        Some(Ok(checks)) => Some(checks),
+        Some(Err(e)) => {
+            // A newer actdoc may know checks this one does not: say so rather than drop them unseen.
+            report.warnings.push(Warning {
+                file: format!("{name}!{}", actdoc_logs::bundle::CHECKS),
+                offset: None,
+                message: format!("the checks could not be read ({e}); they are left out"),
+            });
+            None
+        }
+        None => None,
+    };
     let text_list = |key: &str| -> Vec<String> {
         manifest.get(key).and_then(|v| Vec::<String>::deserialize(v).ok()).unwrap_or_default()
     };

@@ -111,5 +111,25 @@ fn a_bundle_from_a_machine_with_nothing_readable_judges_to_no_verdict() {
     assert!(d.verdicts.is_empty());
     assert_eq!(d.computer, "BARE");
     assert_eq!(d.collected.wmi_products.detail, "cannot connect to WMI");
-    assert_eq!(Status::Fail, Finding::ClockSkewed.status());
+}
+
+#[test]
+fn a_product_not_activated_without_any_code_is_blocked_by_every_failed_check() {
+    let mut c = collection();
+    c.events_xml = None;
+    let mut office = office_refused();
+    office.insert("LicenseStatus".into(), json!(0));
+    office.remove("LicenseStatusReason");
+    c.products = vec![office];
+    let checks = vec![
+        check(Finding::TcpConnected, "kms1.corp.example:1688", "connected"),
+        check(Finding::TcpTimedOut, "kms2.corp.example:1688", "no answer in 3000 ms"),
+        check(Finding::ClockSkewed, "kms1.corp.example:123", "5 h behind"),
+    ];
+    let d = judged(&c, Some(&checks));
+    let office = &d.verdicts[0];
+    assert_eq!(office.state, MachineState::Failing, "unlicensed");
+    assert!(office.code.is_none(), "{:?}", office.code);
+    assert_eq!(office.blocked_by, vec![1, 2], "every failed check, no passing one");
+    assert!(checks.iter().all(|c| c.status != Status::Warn));
 }

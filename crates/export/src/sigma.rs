@@ -232,8 +232,7 @@ mod tests {
         let rules = rules(kb);
         let again = super::rules(kb);
         assert_eq!(rules.iter().map(|r| r.id).collect::<Vec<_>>(), again.iter().map(|r| r.id).collect::<Vec<_>>());
-        let mut ids: Vec<_> = rules.iter().map(|r| r.id).collect();
-        ids.dedup();
+        let ids: std::collections::BTreeSet<_> = rules.iter().map(|r| r.id).collect();
         assert_eq!(ids.len(), rules.len());
         assert_eq!(rules[0].id.to_string(), uuid::Uuid::new_v5(&NAMESPACE, b"actdoc/kms-request-failed").to_string());
     }

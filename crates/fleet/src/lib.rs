@@ -34,6 +34,12 @@ pub struct Options<'a> {
     pub generated_by: String,
 }
 
+/// What a `--since`/`--until` window must keep of a KMS host's requests beyond its edges: the
+/// 30-day count window and the clock-skew tolerance of request matching before it, the tolerance
+/// after it.
+pub const HOST_CONTEXT: actdoc_logs::scan::HostContext =
+    actdoc_logs::scan::HostContext { before: hosts::WINDOW + hosts::MATCH_WINDOW, after: hosts::MATCH_WINDOW };
+
 /// Builds the report of everything collected.
 pub fn analyse(collected: &Collected, options: &Options) -> Report {
     let t = texts::texts(options.lang);

@@ -8,13 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::bundle::{self, BundleRead};
 use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
 use crate::paste::{self, TextKind};
 use crate::shipped::{self, Shipper};
 use crate::slmgr::{self, SlmgrReport};
 use crate::time::Timestamp;
-use crate::{bundle, evtx, xml};
+use crate::{evtx, xml};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -91,17 +92,33 @@ pub struct Collected {
     pub sources: Vec<SourceFile>,
 }
 
+/// How far outside a time window a KMS host's own request events (12290) are still kept: the
+/// analysis counts a host's clients over the 30 days before its newest event, and matches a
+/// client's request to the host's within the clock-skew tolerance, so cutting those at the window
+/// would invent a low count or a request "never seen by the host".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostContext {
+    /// Seconds before `since`.
+    pub before: i64,
+    /// Seconds after `until`.
+    pub after: i64,
+}
+
 impl Collected {
     /// Keeps the events from `since` to `until` (both inclusive) and counts the others per source;
-    /// an event without a time cannot be placed and is kept. Texts are not events: a product's
-    /// status is as of when it was printed, whatever the window.
-    pub fn keep_window(&mut self, since: Option<Timestamp>, until: Option<Timestamp>) {
+    /// a KMS host's request events are kept `context` further out, and an event without a time
+    /// cannot be placed and is kept. Texts are not events: a product's status is as of when it
+    /// was printed, whatever the window.
+    pub fn keep_window(&mut self, since: Option<Timestamp>, until: Option<Timestamp>, context: HostContext) {
         if since.is_none() && until.is_none() {
             return;
         }
         let sources = &mut self.sources;
         self.events.retain(|e| {
-            let inside = e.time.is_none_or(|t| since.is_none_or(|s| t >= s) && until.is_none_or(|u| t <= u));
+            let (before, after) = if e.event_id == 12290 { (context.before, context.after) } else { (0, 0) };
+            let inside = e
+                .time
+                .is_none_or(|t| since.is_none_or(|s| t.0 >= s.0 - before) && until.is_none_or(|u| t.0 <= u.0 + after));
             if !inside && let Some(source) = sources.get_mut(e.file) {
                 source.outside_window += 1;
                 source.hits = source.hits.saturating_sub(1);
@@ -379,7 +396,16 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
             return result;
         }
     };
-    let format = detect(&head);
+    let mut format = detect(&head);
+    // A shipper's document may name `winlog` only after 4 KiB of other fields: a JSON object that
+    // the head could not place is decided on its whole first line.
+    if format == Format::Text(TextKind::Slmgr)
+        && decode_head(&head).trim_start_matches('\u{feff}').trim_start().starts_with('{')
+        && let Ok(line) = first_line(&job.path)
+        && let Some(shipper) = Shipper::detect(&decode_head(&line))
+    {
+        format = Format::Shipped(shipper);
+    }
     result.format = Some(format);
     match format {
         Format::Evtx => {
@@ -388,9 +414,26 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
             result.warnings.extend(warnings);
         }
         Format::Bundle => match std::fs::File::open(&job.path) {
-            Ok(f) => read_bundle(std::io::BufReader::new(f), &file, &mut result),
+            Ok(f) => {
+                read_bundle(std::io::BufReader::new(f), &file, &mut result);
+            }
             Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
         },
+        // PowerShell's `>` writes UTF-16: such a file is converted whole (its offsets are then
+        // those of the UTF-8 text); UTF-8 streams line by line.
+        Format::Shipped(_) if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) => {
+            match read_at_most(&job.path, MAX_UTF16_LINES_BYTES) {
+                Ok(bytes) => {
+                    let text = decode_head(&bytes);
+                    let (records, warnings) = shipped::read_lines(text.as_bytes(), &file, |e| keep(&e, &mut result));
+                    result.records = records;
+                    result.warnings.extend(warnings);
+                }
+                Err(e) => {
+                    result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") });
+                }
+            }
+        }
         Format::Shipped(_) => match std::fs::File::open(&job.path) {
             Ok(f) => {
                 let (records, warnings) =
@@ -447,6 +490,16 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
 
 /// The largest file read as text.
 const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
+/// The most of a UTF-16 JSON-lines file read (it is converted whole).
+const MAX_UTF16_LINES_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The file's first line, at most 16 MiB of it.
+fn first_line(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{BufRead, Read};
+    let mut line = Vec::new();
+    std::io::BufReader::new(std::fs::File::open(path)?.take(MAX_TEXT_BYTES)).read_until(b'\n', &mut line)?;
+    Ok(line)
+}
 
 /// The file, or its first `limit` bytes if it grew since it was listed.
 fn read_at_most(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -497,31 +550,38 @@ fn utf16(bytes: &[u8], word: fn([u8; 2]) -> u16) -> String {
 }
 
 /// A doctor bundle: its events as the logs' own, its licence objects as a text's products.
-fn read_bundle<R: std::io::Read + std::io::Seek>(source: R, file: &str, result: &mut FileResult) {
+/// Returns the rest of what the bundle held (its manifest, registry and checks), or the reason it
+/// could not be read.
+fn read_bundle<R: std::io::Read + std::io::Seek>(source: R, file: &str, result: &mut FileResult) -> Option<BundleRead> {
     match bundle::read(source, file) {
-        Ok(read) => {
+        Ok(mut read) => {
             result.records = read.events.len() as u64;
             for event in &read.events {
                 keep(event, result);
             }
-            result.slmgr = read.licensing;
-            result.warnings.extend(read.warnings);
+            read.events = Vec::new();
+            result.slmgr = read.licensing.take();
+            result.warnings.append(&mut read.warnings);
             if !read.computer.is_empty() {
-                result.label = Some(read.computer);
+                result.label = Some(read.computer.clone());
             }
+            Some(read)
         }
         Err(message) => {
             result.format = Some(Format::Unreadable);
             result.warnings.push(ReadWarning { file: file.to_string(), offset: None, message });
+            None
         }
     }
 }
 
 /// Reads one bundle held in memory, as [`scan`] reads a bundle file: what `actdoc doctor` judges
-/// its own machine by, so that its verdict and a later scan of the bundle agree.
-pub fn scan_bundle(bytes: &[u8], name: &str) -> Collected {
+/// its own machine by, so that its verdict and a later scan of the bundle agree. Also returns the
+/// bundle's other entries (events and licence objects moved out), or why it is not a bundle.
+pub fn scan_bundle(bytes: &[u8], name: &str) -> (Collected, Result<BundleRead, String>) {
     let mut result = FileResult { format: Some(Format::Bundle), ..FileResult::default() };
-    read_bundle(std::io::Cursor::new(bytes), name, &mut result);
+    let rest = read_bundle(std::io::Cursor::new(bytes), name, &mut result)
+        .ok_or_else(|| result.warnings.last().map(|w| w.message.clone()).unwrap_or_default());
     let mut collected = Collected::default();
     collected.sources.push(SourceFile {
         path: name.to_string(),
@@ -535,7 +595,7 @@ pub fn scan_bundle(bytes: &[u8], name: &str) -> Collected {
     collected.events = result.events;
     collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file: 0, report }));
     collected.warnings = result.warnings;
-    collected
+    (collected, rest)
 }
 
 fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {

@@ -49,6 +49,9 @@ mod tests {
         for p in OUR_PROVIDERS {
             assert!(app.xpath.contains(&format!("@Name='{p}'")), "{p}");
         }
+        for s in OUR_EVENT_SOURCES {
+            assert!(app.xpath.contains(&format!("@EventSourceName='{s}'")), "{s}");
+        }
         for id in WANTED_IDS {
             assert!(app.xpath.contains(&format!("EventID={id}")), "{id}");
         }

@@ -259,7 +259,7 @@ pub(crate) async fn analyze(State(app): State<Shared>, request: Request) -> Resp
         Err(AnalyzeError::NothingReadable { warnings }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
-                "error": "nothing readable: no EVTX file, event XML or slmgr output in what was sent",
+                "error": "nothing readable: no event log (EVTX, event XML, collector JSON lines), doctor bundle, or slmgr, ospp.vbs or PowerShell output in what was sent",
                 "warnings": warnings,
             })),
         )

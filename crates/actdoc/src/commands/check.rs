@@ -123,18 +123,23 @@ fn view<'a>(check: &'a Check, kb: &Kb, lang: Lang) -> CheckView<'a> {
     CheckView { check, title, next_step, codes }
 }
 
-fn render(views: &[CheckView], summary: &Summary, report: &CheckReport, out: &Output) -> String {
-    let mut text = String::new();
+/// `PASS`, `WARN`, `FAIL` (通过, 警告, 失败), coloured: `check` and `doctor` print checks alike.
+pub(crate) fn status_label(status: Status, out: &Output) -> String {
     let (pass, warn, fail) = match out.lang {
         Lang::En => ("PASS", "WARN", "FAIL"),
         Lang::ZhCn => ("通过", "警告", "失败"),
     };
+    match status {
+        Status::Pass => out.paint(Style::Label, pass),
+        Status::Warn => out.paint(Style::Code, warn),
+        Status::Fail => out.paint(Style::Warn, fail),
+    }
+}
+
+fn render(views: &[CheckView], summary: &Summary, report: &CheckReport, out: &Output) -> String {
+    let mut text = String::new();
     for v in views {
-        let status = match v.check.status {
-            Status::Pass => out.paint(Style::Label, pass),
-            Status::Warn => out.paint(Style::Code, warn),
-            Status::Fail => out.paint(Style::Warn, fail),
-        };
+        let status = status_label(v.check.status, out);
         let _ = writeln!(
             text,
             "[{status}] {}  {}",

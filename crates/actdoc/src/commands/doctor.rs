@@ -11,7 +11,6 @@ use actdoc_core::{Kb, Lang, Products};
 use actdoc_doctor::bundle::CheckView;
 use actdoc_doctor::{Doctor, Part, Verdict, judge};
 use actdoc_fleet::Options;
-use actdoc_probe::Status;
 use actdoc_report::model::MachineState;
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -262,14 +261,7 @@ fn render(d: &Doctor, out: &Output) -> String {
     if let Some(checks) = &d.checks {
         heading(&mut text, if en { "Checks" } else { "检查" });
         for c in checks {
-            let status = match (c.check.status, en) {
-                (Status::Pass, true) => out.paint(Style::Label, "PASS"),
-                (Status::Warn, true) => out.paint(Style::Code, "WARN"),
-                (Status::Fail, true) => out.paint(Style::Warn, "FAIL"),
-                (Status::Pass, false) => out.paint(Style::Label, "通过"),
-                (Status::Warn, false) => out.paint(Style::Code, "警告"),
-                (Status::Fail, false) => out.paint(Style::Warn, "失败"),
-            };
+            let status = super::check::status_label(c.check.status, out);
             let _ = writeln!(text, "  [{status}] {}  {}", c.title, out.paint(Style::Dim, &clean(&c.check.subject)));
             let _ = writeln!(text, "{}", out.wrap(&clean(&c.check.evidence), "         "));
         }

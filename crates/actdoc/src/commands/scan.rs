@@ -53,7 +53,7 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
         collected
     });
 
-    collected.keep_window(since, until);
+    collected.keep_window(since, until, actdoc_fleet::HOST_CONTEXT);
     for w in &collected.warnings {
         let at = w.offset.map(|o| format!(" (byte {o})")).unwrap_or_default();
         eprintln!("actdoc: warning: {}{at}: {}", clean(&w.file), clean(&w.message));
@@ -61,7 +61,7 @@ pub(crate) fn run(args: &ScanArgs, kb: &Kb, out: &Output) -> Result<ExitCode> {
     let readable = collected.sources.iter().filter(|s| s.format != actdoc_logs::scan::Format::Unreadable).count();
     if readable == 0 {
         bail!(
-            "nothing readable in {} (no EVTX file, event XML or slmgr output)",
+            "nothing readable in {} (no EVTX file, event XML, collector or shipper JSON lines, doctor bundle, or slmgr, ospp.vbs or PowerShell output)",
             args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }

@@ -29,8 +29,8 @@ pub(super) fn read(days: u32, max: usize) -> (Option<String>, Part) {
     let (application, kms) = (xpath::application(within), xpath::kms_host(within));
 
     let mut xml = String::from("<Events>\n");
-    let app_events = match query(application.channel, &application.xpath, max) {
-        Ok(events) => events,
+    let app = match query(application.channel, &application.xpath, max) {
+        Ok(read) => read,
         Err(0) => {
             // Wine's EvtQuery is a stub that returns no handle and sets no error.
             let why = "Application log: the Event Log API gave no result and no error (not implemented here)";
@@ -38,11 +38,13 @@ pub(super) fn read(days: u32, max: usize) -> (Option<String>, Part) {
         }
         Err(code) => return (None, Part::failed(format!("Application log: EvtQuery failed: {}", win32_error(code)))),
     };
-    let mut detail = format!("{} events from the Application log (last {days} days)", app_events.len());
+    let mut detail = format!("{} events from the Application log (last {days} days)", app.events.len());
+    app.note_problems(&mut detail);
     let host_events = match query(kms.channel, &kms.xpath, max) {
-        Ok(events) => {
-            let _ = write!(detail, ", {} from the Key Management Service log", events.len());
-            events
+        Ok(host) => {
+            let _ = write!(detail, ", {} from the Key Management Service log", host.events.len());
+            host.note_problems(&mut detail);
+            host.events
         }
         Err(ERROR_EVT_CHANNEL_NOT_FOUND) => {
             detail.push_str("; no Key Management Service log (not a KMS host)");
@@ -53,7 +55,7 @@ pub(super) fn read(days: u32, max: usize) -> (Option<String>, Part) {
             Vec::new()
         }
     };
-    for event in app_events.iter().chain(&host_events) {
+    for event in app.events.iter().chain(&host_events) {
         xml.push_str(event);
         xml.push('\n');
     }
@@ -82,8 +84,29 @@ fn last_error() -> u32 {
     unsafe { GetLastError() }
 }
 
-/// The newest `max` events of `channel` that `xpath` selects, rendered as XML, oldest first.
-fn query(channel: &str, xpath: &str, max: usize) -> Result<Vec<String>, u32> {
+/// What a query read: the events, and what cut it short or was skipped.
+struct Read {
+    events: Vec<String>,
+    /// Events that could not be rendered (skipped, the others kept).
+    unrendered: usize,
+    /// The error that ended the reading early (what was read is kept).
+    stopped: Option<u32>,
+}
+
+impl Read {
+    fn note_problems(&self, detail: &mut String) {
+        if self.unrendered > 0 {
+            let _ = write!(detail, " ({} could not be rendered and were skipped)", self.unrendered);
+        }
+        if let Some(code) = self.stopped {
+            let _ = write!(detail, " (EvtNext stopped early: {}; the events before were kept)", win32_error(code));
+        }
+    }
+}
+
+/// The newest `max` events of `channel` that `xpath` selects, rendered as XML, oldest first. Only
+/// a refused query is an error: a failure later keeps what was read.
+fn query(channel: &str, xpath: &str, max: usize) -> Result<Read, u32> {
     let (channel, xpath) = (wide(channel), wide(xpath));
     // SAFETY: both strings are NUL-terminated UTF-16 that live through the call; session 0 is the
     // local machine.
@@ -93,9 +116,9 @@ fn query(channel: &str, xpath: &str, max: usize) -> Result<Vec<String>, u32> {
         return Err(last_error());
     }
     let results = Handle(results);
-    let mut events = Vec::new();
+    let mut read = Read { events: Vec::new(), unrendered: 0, stopped: None };
     let mut buffer: Vec<u16> = vec![0; 16 * 1024];
-    while events.len() < max {
+    while read.events.len() < max {
         let mut handles: [EVT_HANDLE; BATCH as usize] = [0; BATCH as usize];
         let mut returned = 0u32;
         // SAFETY: `handles` has room for BATCH handles, the count passed; `returned` is a valid
@@ -103,22 +126,26 @@ fn query(channel: &str, xpath: &str, max: usize) -> Result<Vec<String>, u32> {
         let ok = unsafe { EvtNext(results.0, BATCH, handles.as_mut_ptr(), NEXT_TIMEOUT_MS, 0, &raw mut returned) };
         if ok == 0 {
             match last_error() {
-                ERROR_NO_MORE_ITEMS => break,
-                code => return Err(code),
+                ERROR_NO_MORE_ITEMS => {}
+                code => read.stopped = Some(code),
             }
+            break;
         }
         let returned = returned.min(BATCH) as usize;
         // Every handle returned is owned, and closed even when the batch is cut short.
         let batch: Vec<Handle> = handles[..returned].iter().map(|h| Handle(*h)).collect();
         for event in &batch {
-            if events.len() == max {
+            if read.events.len() == max {
                 break;
             }
-            events.push(render(event.0, &mut buffer)?);
+            match render(event.0, &mut buffer) {
+                Ok(xml) => read.events.push(xml),
+                Err(_) => read.unrendered += 1,
+            }
         }
     }
-    events.reverse();
-    Ok(events)
+    read.events.reverse();
+    Ok(read)
 }
 
 /// One event as XML; the buffer grows when an event needs more.

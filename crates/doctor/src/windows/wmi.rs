@@ -9,12 +9,49 @@ use ::wmi::{Variant, WMIConnection};
 use crate::collection::{Part, WmiObject};
 
 /// The product properties the analysis reads. Asking for these alone is much faster than `*`,
-/// which makes the service evaluate every property of every one of hundreds of SKUs.
-const PRODUCT_PROPERTIES: &str = "ID, Name, Description, ApplicationID, PartialProductKey, ProductKeyChannel, \
-     LicenseStatus, LicenseStatusReason, GracePeriodRemaining, EvaluationEndDate, LicenseIsAddon, \
-     KeyManagementServiceMachine, KeyManagementServicePort, DiscoveredKeyManagementServiceMachineName, \
-     DiscoveredKeyManagementServiceMachinePort, DiscoveredKeyManagementServiceMachineIpAddress, \
-     VLActivationInterval, VLRenewalInterval";
+/// which makes the service evaluate every property of every one of hundreds of SKUs; and only
+/// these ever leave the machine in a bundle.
+const PRODUCT_PROPERTIES: [&str; 18] = [
+    "ID",
+    "Name",
+    "Description",
+    "ApplicationID",
+    "PartialProductKey",
+    "ProductKeyChannel",
+    "LicenseStatus",
+    "LicenseStatusReason",
+    "GracePeriodRemaining",
+    "EvaluationEndDate",
+    "LicenseIsAddon",
+    "KeyManagementServiceMachine",
+    "KeyManagementServicePort",
+    "DiscoveredKeyManagementServiceMachineName",
+    "DiscoveredKeyManagementServiceMachinePort",
+    "DiscoveredKeyManagementServiceMachineIpAddress",
+    "VLActivationInterval",
+    "VLRenewalInterval",
+];
+
+/// The service properties the analysis reads. Never `*` into a bundle: the service also holds
+/// `OA3xOriginalProductKey`, the whole product key an OEM machine's firmware carries.
+const SERVICE_PROPERTIES: [&str; 16] = [
+    "Version",
+    "ClientMachineID",
+    "KeyManagementServiceMachine",
+    "KeyManagementServicePort",
+    "KeyManagementServiceLookupDomain",
+    "DiscoveredKeyManagementServiceMachineName",
+    "DiscoveredKeyManagementServiceMachinePort",
+    "DiscoveredKeyManagementServiceMachineIpAddress",
+    "IsKeyManagementServiceMachine",
+    "KeyManagementServiceCurrentCount",
+    "KeyManagementServiceListeningPort",
+    "KeyManagementServiceDnsPublishing",
+    "KeyManagementServiceLowPriority",
+    "KeyManagementServiceTotalRequests",
+    "KeyManagementServiceFailedRequests",
+    "VLActivationInterval",
+];
 
 pub(super) struct Licensing {
     pub(super) products: Vec<WmiObject>,
@@ -42,16 +79,18 @@ pub(super) fn read() -> Licensing {
 }
 
 fn products(connection: &WMIConnection) -> (Vec<WmiObject>, Part) {
-    let query =
-        format!("SELECT {PRODUCT_PROPERTIES} FROM SoftwareLicensingProduct WHERE PartialProductKey IS NOT NULL");
-    match rows(connection, &query) {
+    let query = format!(
+        "SELECT {} FROM SoftwareLicensingProduct WHERE PartialProductKey IS NOT NULL",
+        PRODUCT_PROPERTIES.join(", ")
+    );
+    match rows(connection, &query, &PRODUCT_PROPERTIES) {
         Ok(products) => {
             let detail = format!("{} licensing products with a product key", products.len());
             (products, Part::ok(detail))
         }
         // Older Windows (no ProductKeyChannel before 8) and other WMI providers lack some of
         // those properties: read every object whole and keep those with a key.
-        Err(narrow) => match rows(connection, "SELECT * FROM SoftwareLicensingProduct") {
+        Err(narrow) => match rows(connection, "SELECT * FROM SoftwareLicensingProduct", &PRODUCT_PROPERTIES) {
             Ok(all) => {
                 let read = all.len();
                 let products: Vec<WmiObject> = all.into_iter().filter(has_key).collect();
@@ -68,7 +107,12 @@ fn products(connection: &WMIConnection) -> (Vec<WmiObject>, Part) {
 }
 
 fn service(connection: &WMIConnection) -> (Option<WmiObject>, Part) {
-    match rows(connection, "SELECT * FROM SoftwareLicensingService") {
+    let narrow = format!("SELECT {} FROM SoftwareLicensingService", SERVICE_PROPERTIES.join(", "));
+    // Older versions lack some of those properties: then every property is read, and the same
+    // names kept.
+    let read = rows(connection, &narrow, &SERVICE_PROPERTIES)
+        .or_else(|_| rows(connection, "SELECT * FROM SoftwareLicensingService", &SERVICE_PROPERTIES));
+    match read {
         Ok(mut objects) if !objects.is_empty() => {
             let service = objects.swap_remove(0);
             let version = service.get("Version").and_then(|v| v.as_str()).unwrap_or("?").to_string();
@@ -83,9 +127,19 @@ fn has_key(object: &WmiObject) -> bool {
     object.get("PartialProductKey").and_then(|v| v.as_str()).is_some_and(|k| !k.trim().is_empty())
 }
 
-fn rows(connection: &WMIConnection, query: &str) -> Result<Vec<WmiObject>, String> {
+/// The objects a query returns, with only the properties named in `keep` (WMI property names are
+/// case-insensitive).
+fn rows(connection: &WMIConnection, query: &str, keep: &[&str]) -> Result<Vec<WmiObject>, String> {
     let rows: Vec<HashMap<String, Variant>> = connection.raw_query(query).map_err(|e| access_hint(&e.to_string()))?;
-    Ok(rows.into_iter().map(|row| row.into_iter().map(|(k, v)| (k, json(v))).collect()).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .filter(|(k, _)| keep.iter().any(|name| name.eq_ignore_ascii_case(k)))
+                .map(|(k, v)| (k, json(v)))
+                .collect()
+        })
+        .collect())
 }
 
 /// WBEM_E_ACCESS_DENIED: say that an elevated prompt is what is missing.

@@ -81,7 +81,7 @@ async fn a_raw_body_is_one_file_read_by_its_content() {
     assert_eq!(body["lang"], json!("zh-CN"));
     assert_eq!(
         body["sources"][0],
-        json!({"path": "request-body", "format": "evtx", "records": body["sources"][0]["records"], "hits": body["sources"][0]["hits"]})
+        json!({"path": "request-body", "format": "evtx", "records": body["sources"][0]["records"], "hits": body["sources"][0]["hits"], "outside_window": 0})
     );
     assert_eq!(body["findings"][0]["code"], json!("0x80072EE7"));
 }
@@ -115,7 +115,7 @@ async fn pasted_slmgr_output_is_read() {
     assert_eq!(pasted.status, StatusCode::OK, "{}", pasted.body);
     assert_eq!(
         pasted.json()["sources"][0],
-        json!({"path": "pasted.txt", "format": "slmgr_text", "records": 1, "hits": 1})
+        json!({"path": "pasted.txt", "format": "slmgr_text", "records": 1, "hits": 1, "outside_window": 0})
     );
 }
 
