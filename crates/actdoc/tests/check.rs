@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use actdoc_test_support::servers::{free_port, require, rpc_peer};
+use actdoc_test_support::servers::{free_port, refusing_port, require, rpc_peer};
 use serde_json::Value;
 
 fn actdoc_bin() -> PathBuf {
@@ -48,8 +48,8 @@ fn a_healthy_kms_host_passes_with_exit_0_and_documented_json() {
 
 #[test]
 fn a_failing_check_exits_1_and_names_its_codes_in_either_language() {
-    let port = free_port().to_string();
-    let target = format!("127.0.0.1:{port}");
+    let refusing = refusing_port();
+    let target = format!("127.0.0.1:{}", refusing.port);
     let out = actdoc(&["check", "--kms", &target, "--ntp", &target, "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);

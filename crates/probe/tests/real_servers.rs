@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use actdoc_probe::dns::lookup::SrvOutcome;
 use actdoc_probe::target::HostPort;
 use actdoc_probe::{CheckOptions, CheckReport, Finding, Status, run_checks};
-use actdoc_test_support::servers::{Daemon, Zone, chronyd, free_port, named, rpc_peer};
+use actdoc_test_support::servers::{Daemon, Zone, chronyd, free_port, named, refusing_port, rpc_peer};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -165,7 +165,8 @@ fn a_dns_server_that_answers_garbage_is_reported_not_trusted() {
 
 #[test]
 fn a_refused_connection_is_its_own_finding() {
-    let port = free_port();
+    let refusing = refusing_port();
+    let port = refusing.port;
     let report = run(&CheckOptions { kms: vec![kms(([127, 0, 0, 1], port).into())], ..options() });
     assert_eq!(findings(&report), [Finding::TcpRefused, Finding::ClockNotMeasured]);
     assert_eq!(explains(&report, Finding::TcpRefused), ["0x800706BA", "0xC004F074", "0x8007274D"]);

@@ -68,6 +68,25 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// A loopback TCP port that refuses connections for as long as this lives: bound, never listening,
+/// so no test running beside it can take the port (as it could a port from [`free_port`]).
+#[derive(Debug)]
+pub struct RefusingPort {
+    _socket: socket2::Socket,
+    pub port: u16,
+}
+
+/// Regression: `a_refused_connection_is_its_own_finding` once connected to a port another test
+/// had bound in the meantime.
+pub fn refusing_port() -> RefusingPort {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+    let any: SocketAddr = ([127, 0, 0, 1], 0).into();
+    socket.bind(&any.into()).expect("bind a loopback port");
+    let port = socket.local_addr().ok().and_then(|a| a.as_socket()).map(|a| a.port()).expect("its port");
+    RefusingPort { _socket: socket, port }
+}
+
 /// Output nobody reads must not go to a pipe, or a chatty daemon blocks once it fills.
 fn spawn(command: &mut Command, stdout: Stdio) -> Child {
     command.stdin(Stdio::null()).stdout(stdout).stderr(Stdio::null()).spawn().expect("start a test server")

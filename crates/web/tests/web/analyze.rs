@@ -409,3 +409,35 @@ async fn uploads_beyond_the_concurrent_limit_are_refused_until_one_ends() {
         send(&app, Request::post("/api/v1/analyze").body(Body::from("License Status: Licensed")).unwrap()).await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.body);
 }
+
+/// A bundle as `actdoc doctor --bundle` writes it (layout 1): a helpdesk gets one by mail and
+/// uploads it.
+fn doctor_bundle() -> Vec<u8> {
+    use std::io::Write as _;
+    let manifest = json!({"bundle": 1, "computer": "PC01", "collected_at": "2026-11-30T08:05:00Z",
+                          "collected": {"wmi_products": {"ok": true, "detail": "2 licensing products with a product key"}}});
+    let licensing = json!([
+        {"ID": "fbdb3e18-a8ef-4fb3-9183-dffd60bd0984", "Name": "Office 21, Office21ProPlus2021VL_KMS_Client_AE edition",
+         "ApplicationID": "0ff1ce15-a989-479d-af46-f275c6370663", "PartialProductKey": "6F7TH",
+         "ProductKeyChannel": "Volume:GVLK", "LicenseStatus": 5, "LicenseStatusReason": 3_221_549_164_u32, "PSComputerName": "PC01"},
+        {"ClientMachineID": "A1B2C3D4-0000-4000-8000-000000000001", "KeyManagementServiceMachine": "kms1.corp.example",
+         "KeyManagementServicePort": 1688, "PSComputerName": "PC01"}
+    ]);
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in [("actdoc-bundle.json", manifest.to_string()), ("licensing.json", licensing.to_string())] {
+        writer.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer.write_all(bytes.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn an_uploaded_doctor_bundle_is_read_like_any_log() {
+    let answer = post_multipart(&app(), "/api/v1/analyze", &[("files", Some("PC01.zip"), &doctor_bundle())]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let body = answer.json();
+    assert_eq!(body["sources"][0]["format"], json!("bundle"));
+    assert_eq!(body["machines"][0]["machine"], json!("PC01"));
+    assert_eq!(body["machines"][0]["products"][0]["reason"]["code"], json!("0xC004F06C"));
+    assert_eq!(body["machines"][0]["state"], json!("failing"));
+}
