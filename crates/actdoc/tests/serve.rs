@@ -7,9 +7,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actdoc_test_support::servers::free_port;
+use actdoc_test_support::servers::listening_port;
 use actdoc_test_support::{shared_dir, workspace_root};
 
 struct Server {
@@ -24,25 +24,26 @@ impl Drop for Server {
     }
 }
 
+/// Starts the server on a port the kernel picks and learns it from the server's own "listening on"
+/// line. Regression: a port chosen beforehand (`free_port`) could be taken by a parallel test's
+/// server, and this test then talked to that one (a connection reset in a clean-clone run).
 fn start(extra: &[&str]) -> Server {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut args = vec!["serve", "--listen", listen.as_str()];
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
     args.extend_from_slice(extra);
-    let child = Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
         .args(&args)
         .env_remove("ACTDOC_TOKEN")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let server = Server { child, port };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "actdoc serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+    let port = listening_port(child.stderr.take().unwrap());
+    let Some(port) = port else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("actdoc serve did not say where it listens");
+    };
+    Server { child, port }
 }
 
 /// A plain HTTP/1.1 GET, returning the status code and the body.
@@ -110,7 +111,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
-        Scratch(std::env::temp_dir().join(format!("actdoc-serve-test-{}-{}-{name}", std::process::id(), free_port())))
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        Scratch(std::env::temp_dir().join(format!("actdoc-serve-test-{}-{nanos}-{name}", std::process::id())))
     }
 }
 

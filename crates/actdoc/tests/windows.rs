@@ -18,7 +18,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use actdoc_test_support::servers::{TempDir, free_port, require, rpc_peer};
+use actdoc_test_support::servers::{TempDir, listening_port, require, rpc_peer};
 use actdoc_test_support::{shared_dir, workspace_root};
 use serde_json::Value;
 
@@ -243,13 +243,17 @@ fn check_binds_to_a_real_kms_rpc_peer_on_loopback() {
 #[test]
 fn serve_answers_on_loopback() {
     let wine = Session::start();
-    let port = free_port();
     let mut child = wine
-        .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .command(&["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let Some(port) = listening_port(child.stderr.take().unwrap()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("actdoc.exe serve did not say where it listens");
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     let answer = loop {
         if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {

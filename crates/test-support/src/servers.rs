@@ -87,6 +87,20 @@ pub fn refusing_port() -> RefusingPort {
     RefusingPort { _socket: socket, port }
 }
 
+/// The port of `actdoc serve: listening on http://127.0.0.1:PORT/` in the server's standard error;
+/// the rest of its messages are drained in the background so it never blocks on a full pipe.
+/// Servers under test listen on port 0 and say where: a port chosen beforehand can be taken by a
+/// parallel test.
+pub fn listening_port(stderr: std::process::ChildStderr) -> Option<u16> {
+    let mut lines = BufReader::new(stderr).lines();
+    let port = lines.by_ref().map_while(Result::ok).find_map(|line| {
+        let rest = line.split_once("listening on http://")?.1;
+        rest.split('/').next()?.rsplit_once(':')?.1.parse().ok()
+    });
+    std::thread::spawn(move || for _ in lines {});
+    port
+}
+
 /// Output nobody reads must not go to a pipe, or a chatty daemon blocks once it fills.
 fn spawn(command: &mut Command, stdout: Stdio) -> Child {
     command.stdin(Stdio::null()).stdout(stdout).stderr(Stdio::null()).spawn().expect("start a test server")
