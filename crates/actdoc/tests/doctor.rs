@@ -128,3 +128,25 @@ fn a_file_that_is_not_a_bundle_is_a_usage_error_that_names_it() {
     let both = actdoc(&["doctor", "--from", "a.zip", "--bundle", "b.zip"]);
     assert_eq!(both.status.code(), Some(2), "--bundle writes what this machine collected; --from reads");
 }
+
+/// State rule 11: a bundle's failed live check is an error of its machine, explained by the first
+/// code the check names; passing checks are no finding.
+#[test]
+fn a_bundles_failed_checks_are_findings_of_its_machine() {
+    let dir = TempDir::new("doctor-checks");
+    sample_bundle(&dir.0);
+    let report: Value =
+        serde_json::from_slice(&actdoc(&["scan", &dir.0.display().to_string(), "--json"]).stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let checks: Vec<(usize, &Value)> =
+        findings.iter().enumerate().filter(|(_, f)| f["kind"] == "check_failed").collect();
+    assert_eq!(checks.len(), 1, "the clock check failed; TCP and RPC passed: {findings:#?}");
+    let (index, finding) = checks[0];
+    assert_eq!(finding["code"], "0xC004F06C");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["machine"], "PC01");
+    assert!(finding["title"].as_str().unwrap().contains("clock_skewed"), "{finding}");
+    assert!(finding["resolution"].as_array().is_some_and(|r| !r.is_empty()), "the KB's steps for the code");
+    let machine = &report["machines"][0];
+    assert!(machine["findings"].as_array().unwrap().contains(&Value::from(index)), "{machine}");
+}

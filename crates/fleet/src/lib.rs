@@ -7,6 +7,7 @@
 //! records, never with machines × machines (a collector holds 100,000).
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod checks;
 mod evidence;
 mod findings;
 mod hosts;
@@ -67,6 +68,7 @@ pub fn analyse(collected: &Collected, options: &Options) -> Report {
         machines::judge(m, &mut obs[facts], &ctx, &mut explainer, &mut out);
     }
     machines::clone_findings(&clones, &paths, &t, &mut out);
+    checks::check_findings(collected, &paths, &t, &mut explainer, &mut out);
     let kms_hosts = machines::host_rows(&ctx, &mut explainer, &mut out);
 
     let mut attempts: Vec<Attempt> = out.attempts;

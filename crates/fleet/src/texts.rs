@@ -29,6 +29,9 @@ pub(crate) struct Texts {
     pub below_threshold: fn(&str, usize, u32) -> String,
     pub host_rejected: fn(&str, usize, &str) -> String,
     pub dns_publishing_failed: fn(&str, &str) -> String,
+    /// A doctor bundle's failed live check: machine, finding, what was checked, what was seen.
+    pub check_failed: fn(&str, &str, &str, &str) -> String,
+    pub check_failed_explanation: &'static str,
     pub not_seen: fn(&str, &str, &str, usize) -> String,
     pub not_seen_explanation: fn(&str) -> String,
     pub unknown_time: &'static str,
@@ -105,6 +108,9 @@ const EN: Texts = Texts {
     },
     host_rejected: |host, n, code| format!("KMS host {host} answered {n} request(s) with {code}"),
     dns_publishing_failed: |host, domain| format!("KMS host {host} could not publish itself in DNS ({domain})"),
+    check_failed: |m, finding, subject, seen| format!("{m}: live check {finding} failed for {subject}: {seen}"),
+    check_failed_explanation: "`actdoc doctor` ran this check on the machine when it collected its bundle; the check \
+        names no error code of its own.",
     not_seen: |m, host, time, n| {
         if n > 1 {
             format!("{m}: {n} requests never reached {host} (newest {time})")
@@ -174,6 +180,8 @@ const ZH: Texts = Texts {
     },
     host_rejected: |host, n, code| format!("KMS 主机 {host} 以 {code} 应答了 {n} 个请求"),
     dns_publishing_failed: |host, domain| format!("KMS 主机 {host} 无法在 DNS 中发布自己（{domain}）"),
+    check_failed: |m, finding, subject, seen| format!("{m}：实时检查 {finding} 失败（{subject}）：{seen}"),
+    check_failed_explanation: "这项检查由 `actdoc doctor` 在采集数据包时于该计算机上运行；检查本身没有对应的错误代码。",
     not_seen: |m, host, time, n| {
         if n > 1 {
             format!("{m}：{n} 个请求从未到达 {host}（最近一次 {time}）")

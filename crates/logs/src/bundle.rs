@@ -40,6 +40,29 @@ struct Manifest {
     collected_at: Option<String>,
 }
 
+/// One live check as a bundle keeps it (`checks.json`): the probe's finding (`tcp_timed_out`, …),
+/// `pass`/`warn`/`fail`, what was checked, what was seen, and the codes it explains.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct CheckRecord {
+    pub finding: String,
+    pub status: String,
+    pub subject: String,
+    pub evidence: String,
+    #[serde(default)]
+    pub explains: Vec<String>,
+}
+
+impl CheckRecord {
+    /// The checks of a bundle's `checks.json`; `None` when it is not a list of checks.
+    pub fn list(value: &serde_json::Value) -> Option<Vec<CheckRecord>> {
+        Vec::<CheckRecord>::deserialize(value).ok()
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status == "fail"
+    }
+}
+
 /// What a bundle held.
 #[derive(Debug, Default)]
 pub struct BundleRead {

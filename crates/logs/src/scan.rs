@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::bundle::{self, BundleRead};
+use crate::bundle::{self, BundleRead, CheckRecord};
 use crate::decode::{ActivationEvent, Interner, KMS_CHANNEL, Text, decode, is_ours, is_wanted_id};
 use crate::event::{RawEvent, ReadWarning};
 use crate::paste::{self, TextKind};
@@ -61,6 +61,16 @@ pub struct SourcedEvent {
     pub decoded: ActivationEvent,
 }
 
+/// The live checks a doctor bundle recorded, with the machine it names.
+#[derive(Clone, Debug)]
+pub struct SourcedChecks {
+    /// Index into [`Collected::sources`].
+    pub file: usize,
+    pub machine: String,
+    pub collected_at: Option<Timestamp>,
+    pub checks: Vec<CheckRecord>,
+}
+
 /// One slmgr output file, read.
 #[derive(Clone, Debug)]
 pub struct SourcedSlmgr {
@@ -88,6 +98,8 @@ pub struct SourceFile {
 pub struct Collected {
     pub events: Vec<SourcedEvent>,
     pub slmgr: Vec<SourcedSlmgr>,
+    /// Doctor bundles' live checks.
+    pub checks: Vec<SourcedChecks>,
     pub warnings: Vec<ReadWarning>,
     pub sources: Vec<SourceFile>,
 }
@@ -272,6 +284,8 @@ struct FileResult {
     records: u64,
     /// The machine a bundle names, which labels it instead of its folder.
     label: Option<String>,
+    /// A bundle's live checks (with the machine and collection time).
+    checks: Option<SourcedChecks>,
 }
 
 /// Reads every file under `inputs`.
@@ -320,6 +334,7 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
         });
         collected.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
         collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
+        collected.checks.extend(result.checks.map(|c| SourcedChecks { file, ..c }));
         collected.warnings.extend(result.warnings);
     }
     collected
@@ -565,6 +580,14 @@ fn read_bundle<R: std::io::Read + std::io::Seek>(source: R, file: &str, result: 
             if !read.computer.is_empty() {
                 result.label = Some(read.computer.clone());
             }
+            if let Some(checks) = read.checks.as_ref().and_then(CheckRecord::list) {
+                result.checks = Some(SourcedChecks {
+                    file: 0,
+                    machine: read.computer.clone(),
+                    collected_at: read.collected_at,
+                    checks,
+                });
+            }
             Some(read)
         }
         Err(message) => {
@@ -594,6 +617,7 @@ pub fn scan_bundle(bytes: &[u8], name: &str) -> (Collected, Result<BundleRead, S
     });
     collected.events = result.events;
     collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file: 0, report }));
+    collected.checks.extend(result.checks);
     collected.warnings = result.warnings;
     (collected, rest)
 }

@@ -81,6 +81,12 @@ fn analysed(order: &[usize], source_order: &[usize]) -> String {
             .rev()
             .map(|s| SourcedSlmgr { file: new_index[s.file], report: s.report.clone() })
             .collect(),
+        checks: c
+            .checks
+            .iter()
+            .rev()
+            .map(|s| actdoc_logs::scan::SourcedChecks { file: new_index[s.file], ..s.clone() })
+            .collect(),
         warnings: c.warnings.clone(),
         sources: source_order.iter().map(|&i| c.sources[i].clone()).collect(),
     };
