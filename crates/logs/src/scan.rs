@@ -212,11 +212,7 @@ fn jobs(inputs: &[PathBuf], warnings: &mut Vec<ReadWarning>) -> Vec<Job> {
                     size: m.len(),
                     modified: modified(&m),
                 }),
-                Err(e) => warnings.push(ReadWarning {
-                    file: input.display().to_string(),
-                    offset: None,
-                    message: format!("cannot read: {e}"),
-                }),
+                Err(e) => warnings.push(cannot_read(&input.display().to_string(), &e)),
             }
         }
     }
@@ -328,22 +324,29 @@ pub fn scan(inputs: &[PathBuf], options: &ScanOptions, progress: &Progress) -> C
     collected.events.reserve_exact(results.iter().map(|(_, r)| r.events.len()).sum());
     for (index, result) in results {
         let job = &jobs[index];
-        let file = collected.sources.len();
-        collected.sources.push(SourceFile {
-            path: job.path.display().to_string(),
-            label: result.label.unwrap_or_else(|| job.label.clone()),
+        collected.place(result, job.path.display().to_string(), &job.label, job.modified);
+    }
+    collected
+}
+
+impl Collected {
+    /// Adds what one file gave as the next source: its own label (a bundle's machine) or `label`.
+    fn place(&mut self, result: FileResult, path: String, label: &str, modified: Option<Timestamp>) {
+        let file = self.sources.len();
+        self.sources.push(SourceFile {
+            path,
+            label: result.label.unwrap_or_else(|| label.to_string()),
             format: result.format.unwrap_or(Format::Unreadable),
             records: result.records,
             hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
-            modified: job.modified,
+            modified,
             outside_window: 0,
         });
-        collected.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
-        collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
-        collected.checks.extend(result.checks.map(|c| SourcedChecks { file, ..c }));
-        collected.warnings.extend(result.warnings);
+        self.events.extend(result.events.into_iter().map(|e| SourcedEvent { file, ..e }));
+        self.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file, report }));
+        self.checks.extend(result.checks.map(|c| SourcedChecks { file, ..c }));
+        self.warnings.extend(result.warnings);
     }
-    collected
 }
 
 /// A reading thread that outlives its files, watched from outside: a file that panics the reader
@@ -412,7 +415,7 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
     let head = match head {
         Ok(h) => h,
         Err(e) => {
-            result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") });
+            result.warnings.push(cannot_read(&file, &e));
             result.format = Some(Format::Unreadable);
             return result;
         }
@@ -438,35 +441,27 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
             Ok(f) => {
                 read_bundle(std::io::BufReader::new(f), &file, &mut result);
             }
-            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
+            Err(e) => result.warnings.push(cannot_read(&file, &e)),
         },
-        // PowerShell's `>` writes UTF-16: such a file is converted whole (its offsets are then
-        // those of the UTF-8 text); UTF-8 streams line by line.
-        Format::Shipped(_) if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) => {
-            match read_at_most(&job.path, MAX_UTF16_LINES_BYTES) {
-                Ok(bytes) => {
-                    let text = decode_head(&bytes);
-                    let (records, warnings) = shipped::read_lines(text.as_bytes(), &file, |e| keep(&e, &mut result));
+        Format::Shipped(_) => {
+            // PowerShell's `>` writes UTF-16: such a file is converted whole (its offsets are then
+            // those of the UTF-8 text); UTF-8 streams line by line.
+            let input: std::io::Result<Box<dyn std::io::BufRead>> = if is_utf16(&head) {
+                read_at_most(&job.path, MAX_UTF16_LINES_BYTES)
+                    .map(|bytes| Box::new(std::io::Cursor::new(decode_head(&bytes).into_bytes())) as _)
+            } else {
+                std::fs::File::open(&job.path).map(|f| Box::new(std::io::BufReader::new(f)) as _)
+            };
+            match input {
+                Ok(input) => {
+                    let (records, warnings) = shipped::read_lines(input, &file, |e| keep(&e, &mut result));
                     result.records = records;
                     result.warnings.extend(warnings);
                 }
-                Err(e) => {
-                    result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") });
-                }
+                Err(e) => result.warnings.push(cannot_read(&file, &e)),
             }
         }
-        Format::Shipped(_) => match std::fs::File::open(&job.path) {
-            Ok(f) => {
-                let (records, warnings) =
-                    shipped::read_lines(std::io::BufReader::new(f), &file, |e| keep(&e, &mut result));
-                result.records = records;
-                result.warnings.extend(warnings);
-            }
-            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
-        },
-        Format::EventXml => {
-            read_xml(job, &file, head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]), &mut result);
-        }
+        Format::EventXml => read_xml(job, &file, is_utf16(&head), &mut result),
         // Text people save is kilobytes; a larger "text" is not one of ours and must not fill memory.
         Format::Text(_) | Format::Unreadable if job.size > MAX_TEXT_BYTES => {
             result.format = Some(Format::Unreadable);
@@ -503,10 +498,19 @@ fn read_file(job: &Job, mode: evtx::Mode) -> FileResult {
                     result.warnings.push(ReadWarning { file, offset: Some(offset as u64), message });
                 }
             },
-            Err(e) => result.warnings.push(ReadWarning { file, offset: None, message: format!("cannot read: {e}") }),
+            Err(e) => result.warnings.push(cannot_read(&file, &e)),
         },
     }
     result
+}
+
+fn cannot_read(file: &str, e: &std::io::Error) -> ReadWarning {
+    ReadWarning { file: file.to_string(), offset: None, message: format!("cannot read: {e}") }
+}
+
+/// A byte-order mark of UTF-16 (PowerShell's `>`).
+fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
 }
 
 /// The largest file read as text.
@@ -612,19 +616,7 @@ pub fn scan_bundle(bytes: &[u8], name: &str) -> (Collected, Result<BundleRead, S
     let rest = read_bundle(std::io::Cursor::new(bytes), name, &mut result)
         .ok_or_else(|| result.warnings.last().map(|w| w.message.clone()).unwrap_or_default());
     let mut collected = Collected::default();
-    collected.sources.push(SourceFile {
-        path: name.to_string(),
-        label: result.label.take().unwrap_or_default(),
-        format: result.format.unwrap_or(Format::Unreadable),
-        records: result.records,
-        hits: result.events.len() as u64 + u64::from(result.slmgr.is_some()),
-        modified: None,
-        outside_window: 0,
-    });
-    collected.events = result.events;
-    collected.slmgr.extend(result.slmgr.map(|report| SourcedSlmgr { file: 0, report }));
-    collected.checks.extend(result.checks);
-    collected.warnings = result.warnings;
+    collected.place(result, name.to_string(), "", None);
     (collected, rest)
 }
 
@@ -634,9 +626,7 @@ fn read_xml(job: &Job, file: &str, utf16: bool, result: &mut FileResult) {
         records += 1;
         keep(&e, result);
     };
-    let cannot_read = |e: std::io::Error| {
-        vec![ReadWarning { file: file.to_string(), offset: None, message: format!("cannot read: {e}") }]
-    };
+    let cannot_read = |e: std::io::Error| vec![cannot_read(file, &e)];
     // UTF-16 exports (PowerShell's `>`) are converted whole; UTF-8 streams one event at a time.
     let warnings = if utf16 {
         match std::fs::read(&job.path) {
