@@ -103,8 +103,8 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
     let collected_at = manifest.collected_at.as_deref().and_then(Timestamp::parse_rfc3339);
     let mut read =
         BundleRead { computer: manifest.computer, collected_at, manifest: manifest_json, ..BundleRead::default() };
-    let warn = |read: &mut BundleRead, name: &str, message: String| {
-        read.warnings.push(ReadWarning { file: format!("{file}!{name}"), offset: None, message });
+    let warn = |warnings: &mut Vec<ReadWarning>, name: &str, message: String| {
+        warnings.push(ReadWarning { file: format!("{file}!{name}"), offset: None, message });
     };
 
     match entry(&mut zip, EVENTS, MAX_EVENTS_BYTES) {
@@ -115,42 +115,39 @@ pub fn read<R: Read + Seek>(source: R, file: &str) -> Result<BundleRead, String>
         }
         // Doctor writes no events file when it could not read the event log; its manifest says why.
         Err(EntryError::Missing) => {}
-        Err(e) => warn(&mut read, EVENTS, e.to_string()),
+        Err(e) => warn(&mut read.warnings, EVENTS, e.to_string()),
     }
     match entry(&mut zip, LICENSING, MAX_SMALL_BYTES) {
-        Ok(bytes) => match paste::read_powershell_bytes(&bytes) {
-            Some(mut report) => {
-                report.printed_at = collected_at;
-                read.licensing = Some(report);
-            }
-            None => {
-                warn(&mut read, LICENSING, "no licence objects in it (expected a JSON array of WMI objects)".into());
-            }
-        },
-        Err(EntryError::Missing) => {}
-        Err(e) => warn(&mut read, LICENSING, e.to_string()),
-    }
-    for (name, slot) in [(REGISTRY, &mut read.registry), (CHECKS, &mut read.checks)] {
-        match entry(&mut zip, name, MAX_SMALL_BYTES) {
-            Ok(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(value) => *slot = Some(value),
-                Err(e) => read.warnings.push(ReadWarning {
-                    file: format!("{file}!{name}"),
-                    offset: None,
-                    message: format!("not JSON: {e}"),
-                }),
-            },
-            Err(EntryError::Missing) => {}
-            Err(e) => {
-                read.warnings.push(ReadWarning {
-                    file: format!("{file}!{name}"),
-                    offset: None,
-                    message: e.to_string(),
-                });
+        Ok(bytes) => {
+            read.licensing =
+                paste::read_powershell_bytes(&bytes).map(|report| SlmgrReport { printed_at: collected_at, ..report });
+            if read.licensing.is_none() {
+                let message = "no licence objects in it (expected a JSON array of WMI objects)".into();
+                warn(&mut read.warnings, LICENSING, message);
             }
         }
+        Err(EntryError::Missing) => {}
+        Err(e) => warn(&mut read.warnings, LICENSING, e.to_string()),
     }
+    read.registry = json_entry(&mut zip, REGISTRY, &mut |name, message| warn(&mut read.warnings, name, message));
+    read.checks = json_entry(&mut zip, CHECKS, &mut |name, message| warn(&mut read.warnings, name, message));
     Ok(read)
+}
+
+/// A JSON entry; absent is `None` without a word, damaged is `None` with a warning.
+fn json_entry<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    warn: &mut dyn FnMut(&str, String),
+) -> Option<serde_json::Value> {
+    match entry(zip, name, MAX_SMALL_BYTES) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| warn(name, format!("not JSON: {e}"))).ok(),
+        Err(EntryError::Missing) => None,
+        Err(e) => {
+            warn(name, e.to_string());
+            None
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -237,6 +234,17 @@ mod tests {
         assert!(read.events.is_empty());
         assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
         assert!(read.warnings[0].file.ends_with("PC01.zip!events.xml"), "{:?}", read.warnings);
+    }
+
+    #[test]
+    fn a_json_entry_that_is_not_json_is_a_warning_by_name() {
+        let bytes = zip_of(&[(MANIFEST, MANIFEST_V1), (CHECKS, b"[{oops"), (REGISTRY, b"{}")]);
+        let read = read(Cursor::new(bytes), "PC01.zip").unwrap();
+        assert!(read.checks.is_none());
+        assert_eq!(read.registry, Some(serde_json::json!({})));
+        assert_eq!(read.warnings.len(), 1, "{:?}", read.warnings);
+        assert!(read.warnings[0].file.ends_with("PC01.zip!checks.json"), "{:?}", read.warnings);
+        assert!(read.warnings[0].message.starts_with("not JSON"), "{:?}", read.warnings);
     }
 
     #[test]
