@@ -4,6 +4,7 @@
 //! products.
 
 use actdoc_logs::scan::Collected;
+use actdoc_logs::slmgr::hex_code;
 use actdoc_report::model::{Evidence, Machine, Severity, Shared, Time};
 
 use crate::findings::{Explainer, plain};
@@ -29,7 +30,7 @@ pub(crate) fn check_findings(
                 line: None,
             }];
             let title = (t.check_failed)(&machine, &check.finding, &check.subject, &check.evidence);
-            let code = check.explains.first().and_then(|c| u32::from_str_radix(c.trim_start_matches("0x"), 16).ok());
+            let code = check.explains.first().and_then(|c| hex_code(c));
             let mut finding = match code {
                 Some(code) => explainer.finding(code, Severity::Error, "check_failed", title, evidence),
                 None => plain(

@@ -127,7 +127,8 @@ impl Collected {
         }
         let sources = &mut self.sources;
         self.events.retain(|e| {
-            let (before, after) = if e.event_id == 12290 { (context.before, context.after) } else { (0, 0) };
+            let host_request = matches!(e.decoded, ActivationEvent::HostRequest(_));
+            let (before, after) = if host_request { (context.before, context.after) } else { (0, 0) };
             let inside = e
                 .time
                 .is_none_or(|t| since.is_none_or(|s| t.0 >= s.0 - before) && until.is_none_or(|u| t.0 <= u.0 + after));

@@ -10,7 +10,8 @@ mod text;
 mod values;
 
 pub(crate) use reader::numbered_lines;
-pub(crate) use values::{channel, date_time, hex_code};
+pub use values::hex_code;
+pub(crate) use values::{channel, date_time};
 
 #[cfg(test)]
 mod tests;

@@ -86,7 +86,7 @@ pub(super) fn counts_minutes(value: &str) -> bool {
 /// A code as VBScript's `Hex()` prints it after "0x": upper case, no padding, at most 8 digits.
 /// Whatever follows the digits (". ", " (non-genuine).", ospp's "(for information purposes
 /// only…)") is ignored.
-pub(crate) fn hex_code(value: &str) -> Option<u32> {
+pub fn hex_code(value: &str) -> Option<u32> {
     let value = value.trim_start();
     let hex = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X"))?;
     let digits = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
