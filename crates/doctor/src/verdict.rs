@@ -36,6 +36,9 @@ pub struct Verdict {
     pub renewal_at_risk: bool,
     /// The first step of its first finding, in the report's language.
     pub next_step: Option<String>,
+    /// Where its product is in the report: `machines[.0].products[.1]`.
+    #[serde(skip)]
+    pub place: (usize, usize),
 }
 
 /// The verdicts of every product of every machine in `report`, worst first.
@@ -43,8 +46,8 @@ pub fn verdicts(report: &Report, checks: Option<&[CheckLine]>) -> Vec<Verdict> {
     let failed: Vec<(usize, &CheckLine)> =
         checks.unwrap_or_default().iter().enumerate().filter(|(_, c)| c.status == Status::Fail).collect();
     let mut verdicts = Vec::new();
-    for machine in &report.machines {
-        for p in &machine.products {
+    for (m, machine) in report.machines.iter().enumerate() {
+        for (i, p) in machine.products.iter().enumerate() {
             let code =
                 if p.state == MachineState::Activated { None } else { p.last_error.clone().or(p.reason.clone()) };
             let kms_client = p.channel.as_deref() == Some("VOLUME_KMSCLIENT");
@@ -77,6 +80,7 @@ pub fn verdicts(report: &Report, checks: Option<&[CheckLine]>) -> Vec<Verdict> {
                 renewal_at_risk: p.state == MachineState::Activated && !blocked_by.is_empty(),
                 blocked_by,
                 next_step,
+                place: (m, i),
             });
         }
     }

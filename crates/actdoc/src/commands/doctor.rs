@@ -230,13 +230,8 @@ fn render(d: &Doctor, out: &Output) -> String {
         heading(&mut text, if en { "Evidence" } else { "证据" });
     }
     for v in &d.verdicts {
-        let product = d
-            .report
-            .machines
-            .iter()
-            .flat_map(|m| &m.products)
-            .find(|p| p.product.as_deref().or(p.sku.as_deref()).unwrap_or(p.app.id()) == v.product);
-        let Some(p) = product else { continue };
+        let (m, i) = v.place;
+        let Some(p) = d.report.machines.get(m).and_then(|m| m.products.get(i)) else { continue };
         let status = p.license_status.map_or("?", actdoc_report::model::LicenseStatus::id);
         let mut facts = vec![format!("LicenseStatus {status}")];
         facts.extend(p.channel.as_deref().map(ToString::to_string));
