@@ -4,26 +4,17 @@
 //! `windows.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod run;
 #[path = "../../doctor/tests/sample/mod.rs"]
 mod sample;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use actdoc_doctor::bundle::write;
 use actdoc_test_support::servers::TempDir;
+use run::actdoc;
 use serde_json::Value;
-
-fn actdoc(args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .output()
-        .unwrap()
-}
 
 fn sample_bundle(dir: &Path) -> PathBuf {
     let path = dir.join("PC01.zip");

@@ -4,19 +4,18 @@
 //! uses — no fewer and no others.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod run;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use actdoc_logs::decode::{Interner, decode, is_ours, is_wanted_id};
 use actdoc_test_support::servers::TempDir;
 use actdoc_test_support::{shared_dir, workspace_root};
+use run::actdoc;
 use serde_json::Value;
-
-fn actdoc(args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("actdoc")).args(args).env("NO_COLOR", "1").output().unwrap()
-}
 
 #[test]
 fn wef_prints_two_documents_and_writes_two_files() {

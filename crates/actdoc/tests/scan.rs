@@ -2,22 +2,15 @@
 //! warnings on stderr, and the HTML report opened in a real headless Chromium.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod run;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use actdoc_test_support::servers::TempDir;
 use actdoc_test_support::{shared_dir, workspace_root};
+use run::actdoc;
 use serde_json::Value;
-
-fn actdoc(args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .output()
-        .unwrap()
-}
 
 fn corpus(name: &str) -> String {
     shared_dir().join("corpus/evtx").join(name).display().to_string()
@@ -184,6 +177,9 @@ fn since_and_until_leave_events_out_and_count_them_per_source() {
     let backwards = actdoc(&["scan", &fleet(), "--since", "2024-06-01", "--until", "2024-05-01"]);
     assert_eq!(backwards.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&backwards.stderr).contains("is after --until"));
+    let not_a_date = actdoc(&["scan", &fleet(), "--until", "yesterday"]);
+    assert_eq!(not_a_date.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_a_date.stderr).contains("--until `yesterday`: expected a date"));
 }
 
 #[test]

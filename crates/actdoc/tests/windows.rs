@@ -11,6 +11,8 @@
 //! and say so. Wine's server is stopped when the last test using it is done.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod run;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use actdoc_test_support::servers::{TempDir, listening_port, require, rpc_peer};
 use actdoc_test_support::{shared_dir, workspace_root};
+use run::actdoc as native;
 use serde_json::Value;
 
 const TARGET: &str = "x86_64-pc-windows-gnu";
@@ -110,18 +113,6 @@ impl Drop for Session {
             let _ = Command::new(WINESERVER).arg("-w").env("WINEPREFIX", &self.0.prefix).status();
         }
     }
-}
-
-/// The Linux build of the same source, the reference.
-fn native(args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("actdoc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .output()
-        .unwrap()
 }
 
 fn json(output: &Output) -> Value {

@@ -10,7 +10,7 @@ use actdoc_core::{Kb, Lang, Products};
 use actdoc_doctor::bundle::{CheckLine, write};
 use actdoc_doctor::{Collection, Doctor, Part, judge};
 use actdoc_fleet::Options;
-use actdoc_probe::{Finding, Status};
+use actdoc_probe::Finding;
 use actdoc_report::model::MachineState;
 use sample::{check, collection, office_refused, skewed_clock};
 use serde_json::json;
@@ -131,5 +131,4 @@ fn a_product_not_activated_without_any_code_is_blocked_by_every_failed_check() {
     assert_eq!(office.state, MachineState::Failing, "unlicensed");
     assert!(office.code.is_none(), "{:?}", office.code);
     assert_eq!(office.blocked_by, vec![1, 2], "every failed check, no passing one");
-    assert!(checks.iter().all(|c| c.status != Status::Warn));
 }

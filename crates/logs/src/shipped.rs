@@ -414,6 +414,15 @@ mod tests {
     }
 
     #[test]
+    fn an_event_id_that_is_not_16_bit_or_missing_is_a_warning() {
+        let lines = "{\"System\": {\"EventID\": 70000}}\n{\"winlog\": {\"event_id\": \"x\"}}\n";
+        let (events, warnings) = read(lines);
+        assert!(events.is_empty());
+        let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(messages, ["line 1: event ID 70000 is not 16-bit", "line 2: no event ID"]);
+    }
+
+    #[test]
     fn a_powershell_object_on_one_line_is_not_a_shipper_line() {
         assert_eq!(Shipper::detect(r#"{"Name":"Windows(R), Enterprise edition","LicenseStatus":1}"#), None);
         assert_eq!(Shipper::detect("<Event>"), None);
