@@ -14,7 +14,8 @@ use std::fmt::{self, Write};
 use labels::Labels;
 
 use crate::model::{
-    CodeRef, Evidence, Finding, KmsHost, Machine, MachineState, Product, Report, Severity, Source, Time, Warning,
+    CodeRef, Evidence, Finding, KmsHost, LicenseStatus, Machine, MachineState, Product, Report, Severity, Source, Time,
+    Warning,
 };
 
 const STYLE: &str = include_str!("html/style.css");
@@ -156,17 +157,20 @@ fn machines(out: &mut String, machines: &[Machine], l: &Labels) -> fmt::Result {
         if let Some(cmid) = &m.cmid {
             write!(out, "<br><span class=\"mono\">{}</span>", Esc(cmid))?;
         }
-        write!(out, "</div></td><td>{}</td><td>", badge(m.state, l))?;
-        last_error(out, m.last_error.as_ref())?;
-        out.write_str("</td><td>")?;
-        kms(out, m.kms_host.as_deref(), m.kms_host_source.as_deref(), l)?;
-        writeln!(
+        out.write_str("</div></td>")?;
+        cells(
             out,
-            "</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            opt_num(m.days_left),
-            Esc(m.license_state.map_or("", |s| l.license_status(s))),
-            time(m.last_attempt),
-            m.failures
+            &Cells {
+                state: m.state,
+                error: m.last_error.as_ref(),
+                kms_host: m.kms_host.as_deref(),
+                kms_source: m.kms_host_source.as_deref(),
+                days_left: m.days_left,
+                license: m.license_state,
+                last_attempt: m.last_attempt,
+                failures: m.failures,
+            },
+            l,
         )?;
         for p in &m.products {
             product(out, p, l)?;
@@ -188,17 +192,47 @@ fn product(out: &mut String, p: &Product, l: &Labels) -> fmt::Result {
     if let Some(note) = &p.note {
         write!(out, "<br>{}", Esc(note))?;
     }
-    write!(out, "</div></td><td>{}</td><td>", badge(p.state, l))?;
-    last_error(out, p.last_error.as_ref().or(p.reason.as_ref()))?;
+    out.write_str("</div></td>")?;
+    cells(
+        out,
+        &Cells {
+            state: p.state,
+            error: p.last_error.as_ref().or(p.reason.as_ref()),
+            kms_host: p.kms_host.as_deref(),
+            kms_source: p.kms_host_source.as_deref(),
+            days_left: p.days_left,
+            license: p.license_status,
+            last_attempt: p.last_attempt,
+            failures: p.failures,
+        },
+        l,
+    )
+}
+
+/// The cells after the name, alike in a machine's row and its products' rows.
+struct Cells<'a> {
+    state: MachineState,
+    error: Option<&'a CodeRef>,
+    kms_host: Option<&'a str>,
+    kms_source: Option<&'a str>,
+    days_left: Option<u64>,
+    license: Option<LicenseStatus>,
+    last_attempt: Option<Time>,
+    failures: usize,
+}
+
+fn cells(out: &mut String, c: &Cells, l: &Labels) -> fmt::Result {
+    write!(out, "<td>{}</td><td>", badge(c.state, l))?;
+    last_error(out, c.error)?;
     out.write_str("</td><td>")?;
-    kms(out, p.kms_host.as_deref(), p.kms_host_source.as_deref(), l)?;
+    kms(out, c.kms_host, c.kms_source, l)?;
     writeln!(
         out,
         "</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-        opt_num(p.days_left),
-        Esc(p.license_status.map_or("", |s| l.license_status(s))),
-        time(p.last_attempt),
-        p.failures
+        opt_num(c.days_left),
+        Esc(c.license.map_or("", |s| l.license_status(s))),
+        time(c.last_attempt),
+        c.failures
     )
 }
 
